@@ -1,0 +1,581 @@
+package io.berth.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The system calls the JVM side of Berth makes itself, through the FFM API with errno captured.
+ * Each method throws {@link SysException} naming the call on failure, so callers never test -1.
+ */
+public final class Libc {
+  public static final int O_RDONLY = 0;
+  public static final int O_WRONLY = 1;
+  public static final int O_RDWR = 2;
+  public static final int O_CREAT = 0100;
+  public static final int O_EXCL = 0200;
+  public static final int O_NOCTTY = 0400;
+  public static final int O_TRUNC = 01000;
+  public static final int O_NONBLOCK = 04000;
+  public static final int O_DIRECTORY = 0200000;
+  public static final int O_CLOEXEC = 02000000;
+  public static final int O_PATH = 010000000;
+
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_STREAM = 1;
+  public static final int SOCK_SEQPACKET = 5;
+  public static final int SOCK_CLOEXEC = O_CLOEXEC;
+
+  public static final int WNOHANG = 1;
+  public static final int POLLIN = 1;
+  public static final int POLLHUP = 0x10;
+
+  public static final int SIGKILL = 9;
+  public static final int SIGTERM = 15;
+
+  private static final int PR_SET_CHILD_SUBREAPER = 36;
+  private static final int F_DUPFD_CLOEXEC = 1030;
+  private static final int MFD_CLOEXEC = 1;
+  private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+  private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+  private static final short POSIX_SPAWN_SETSID = 0x80;
+  private static final int SOL_SOCKET = 1;
+  private static final int SCM_RIGHTS = 1;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final SymbolLookup LIBC = LINKER.defaultLookup();
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+  private static final MethodHandle OPEN = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+  private static final MethodHandle CLOSE = fn("close", JAVA_INT, JAVA_INT);
+  private static final MethodHandle READ = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  private static final MethodHandle WRITE = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  private static final MethodHandle FCNTL = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle PIPE2 = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle SOCKETPAIR =
+      fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+  private static final MethodHandle MEMFD_CREATE = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+  private static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle WAITPID = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle PRCTL =
+      fn("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+  private static final MethodHandle MKFIFO = fn("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle POLL = fn("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+  private static final MethodHandle MOUNT =
+      fn("mount", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+  private static final MethodHandle UMOUNT2 = fn("umount2", JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle SPAWN =
+      fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  private static final MethodHandle FA_INIT =
+      plain("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
+  private static final MethodHandle FA_DESTROY =
+      plain("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
+  private static final MethodHandle FA_DUP2 =
+      plain("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+  private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", JAVA_INT, ADDRESS);
+  private static final MethodHandle ATTR_DESTROY =
+      plain("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
+  private static final MethodHandle ATTR_SETFLAGS =
+      plain("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
+  private static final MethodHandle ATTR_SETSIGMASK =
+      plain("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
+  private static final MethodHandle ATTR_SETSIGDEFAULT =
+      plain("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
+  private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", JAVA_INT, ADDRESS);
+  private static final MethodHandle SIGFILLSET = plain("sigfillset", JAVA_INT, ADDRESS);
+  private static final MethodHandle SIGDELSET = plain("sigdelset", JAVA_INT, ADDRESS, JAVA_INT);
+
+  private Libc() {}
+
+  private static MethodHandle fn(String name, MemoryLayout ret, MemoryLayout... args) {
+    MemoryLayout[] all = new MemoryLayout[args.length + 1];
+    all[0] = ADDRESS; // the capture-state segment comes first
+    System.arraycopy(args, 0, all, 1, args.length);
+    return LINKER.downcallHandle(
+        LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)),
+        FunctionDescriptor.of(ret, args),
+        Linker.Option.captureCallState("errno"));
+  }
+
+  private static MethodHandle plain(String name, MemoryLayout ret, MemoryLayout... args) {
+    return LINKER.downcallHandle(
+        LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)),
+        FunctionDescriptor.of(ret, args));
+  }
+
+  private static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
+  }
+
+  private static SysException fail(String what, MemorySegment state) {
+    return new SysException(what, errno(state));
+  }
+
+  private static RuntimeException rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return new IllegalStateException(t);
+  }
+
+  /** open(2); retried on EINTR. */
+  public static int open(String path, int flags, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment p = a.allocateFrom(path);
+      while (true) {
+        int fd = (int) OPEN.invokeExact(st, p, flags, mode);
+        if (fd >= 0) {
+          return fd;
+        }
+        if (errno(st) != Errno.EINTR) {
+          throw fail("open " + path, st);
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static void close(int fd) {
+    if (fd < 0) {
+      return;
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) CLOSE.invokeExact(st, fd);
+      if (r != 0 && errno(st) != Errno.EINTR) {
+        throw fail("close " + fd, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Closes, ignoring errors: for cleanup paths that must not mask the original failure. */
+  public static void closeQuietly(int fd) {
+    try {
+      close(fd);
+    } catch (RuntimeException ignored) {
+      // Already reporting a failure; a second one would only hide it.
+    }
+  }
+
+  /** read(2) into {@code buf}; returns the count, 0 at end of file; retried on EINTR. */
+  public static int read(int fd, byte[] buf, int off, int len) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment m = a.allocate(Math.max(1, len));
+      while (true) {
+        long n = (long) READ.invokeExact(st, fd, m, (long) len);
+        if (n >= 0) {
+          MemorySegment.copy(m, JAVA_BYTE, 0, buf, off, (int) n);
+          return (int) n;
+        }
+        if (errno(st) != Errno.EINTR) {
+          throw fail("read fd " + fd, st);
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Writes all of {@code data}, looping on short writes and EINTR. */
+  public static void writeFully(int fd, byte[] data) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment m = a.allocate(Math.max(1, data.length));
+      MemorySegment.copy(data, 0, m, JAVA_BYTE, 0, data.length);
+      long done = 0;
+      while (done < data.length) {
+        long n = (long) WRITE.invokeExact(st, fd, m.asSlice(done), (long) data.length - done);
+        if (n < 0) {
+          if (errno(st) == Errno.EINTR) {
+            continue;
+          }
+          throw fail("write fd " + fd, st);
+        }
+        done += n;
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A duplicate of {@code fd} numbered at least {@code min}, close-on-exec. */
+  public static int dupAbove(int fd, int min) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) FCNTL.invokeExact(st, fd, F_DUPFD_CLOEXEC, min);
+      if (r < 0) {
+        throw fail("fcntl F_DUPFD_CLOEXEC " + fd, st);
+      }
+      return r;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A close-on-exec pipe: [read end, write end]. */
+  public static int[] pipe() {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment fds = a.allocate(JAVA_INT, 2);
+      int r = (int) PIPE2.invokeExact(st, fds, O_CLOEXEC);
+      if (r != 0) {
+        throw fail("pipe2", st);
+      }
+      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A close-on-exec unix socket pair of the given type. */
+  public static int[] socketpair(int type) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment fds = a.allocate(JAVA_INT, 2);
+      int r = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0, fds);
+      if (r != 0) {
+        throw fail("socketpair", st);
+      }
+      return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** An anonymous close-on-exec memory file holding {@code data}, positioned at its start. */
+  public static int memfd(String name, byte[] data) {
+    int fd;
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      fd = (int) MEMFD_CREATE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
+      if (fd < 0) {
+        throw fail("memfd_create", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+    try {
+      writeFully(fd, data);
+      lseek(fd, 0);
+      return fd;
+    } catch (RuntimeException e) {
+      closeQuietly(fd);
+      throw e;
+    }
+  }
+
+  private static void lseek(int fd, long pos) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      long r = (long) LSEEK.invokeExact(st, fd, pos, 0);
+      if (r < 0) {
+        throw fail("lseek", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** kill(2); returns false when the process does not exist (ESRCH). */
+  public static boolean kill(int pid, int signal) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) KILL.invokeExact(st, pid, signal);
+      if (r == 0) {
+        return true;
+      }
+      if (errno(st) == Errno.ESRCH) {
+        return false;
+      }
+      throw fail("kill " + pid, st);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * waitpid(2). Returns null with WNOHANG when the child has not changed state, and also when
+   * the process is not our child (ECHILD), so callers can fall back to polling /proc.
+   */
+  public static WaitStatus waitpid(int pid, int options) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment status = a.allocate(JAVA_INT);
+      while (true) {
+        int r = (int) WAITPID.invokeExact(st, pid, status, options);
+        if (r > 0) {
+          return WaitStatus.decode(r, status.get(JAVA_INT, 0));
+        }
+        if (r == 0) {
+          return null;
+        }
+        int e = errno(st);
+        if (e == Errno.EINTR) {
+          continue;
+        }
+        if (e == Errno.ECHILD) {
+          return null;
+        }
+        throw fail("waitpid " + pid, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Makes this process adopt orphaned descendants, so it can reap containers it started. */
+  public static void becomeSubreaper() {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+  }
+
+  private static void prctl(int option, long arg) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) PRCTL.invokeExact(st, option, arg, 0L, 0L, 0L);
+      if (r != 0) {
+        throw fail("prctl " + option, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static void mkfifo(String path, int mode) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) MKFIFO.invokeExact(st, a.allocateFrom(path), mode);
+      if (r != 0) {
+        throw fail("mkfifo " + path, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** poll(2) on one fd; returns revents, 0 on timeout. */
+  public static int poll(int fd, int events, int timeoutMillis) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment pfd = a.allocate(8);
+      pfd.set(JAVA_INT, 0, fd);
+      pfd.set(JAVA_SHORT, 4, (short) events);
+      while (true) {
+        int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+        if (r >= 0) {
+          return r == 0 ? 0 : pfd.get(JAVA_SHORT, 6) & 0xffff;
+        }
+        if (errno(st) != Errno.EINTR) {
+          throw fail("poll", st);
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static void mount(String source, String target, String fstype, long flags, String data) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r =
+          (int)
+              MOUNT.invokeExact(
+                  st, cstr(a, source), cstr(a, target), cstr(a, fstype), flags, cstr(a, data));
+      if (r != 0) {
+        throw fail("mount " + target, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  public static void umount(String target, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int r = (int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags);
+      if (r != 0) {
+        throw fail("umount " + target, st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  private static MemorySegment cstr(Arena a, String s) {
+    return s == null ? MemorySegment.NULL : a.allocateFrom(s);
+  }
+
+  /** Sends {@code fd} over the unix socket {@code sock} with one byte of payload. */
+  public static void sendFd(int sock, int fd, byte[] payload) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      byte[] data = payload.length == 0 ? new byte[] {0} : payload;
+      MemorySegment buf = a.allocateFrom(JAVA_BYTE, data);
+      MemorySegment iov = a.allocate(16);
+      iov.set(ADDRESS, 0, buf);
+      iov.set(JAVA_LONG, 8, data.length);
+      MemorySegment cmsg = a.allocate(24); // cmsghdr(16) + one int, aligned to 8
+      cmsg.set(JAVA_LONG, 0, 20); // CMSG_LEN(sizeof(int))
+      cmsg.set(JAVA_INT, 8, SOL_SOCKET);
+      cmsg.set(JAVA_INT, 12, SCM_RIGHTS);
+      cmsg.set(JAVA_INT, 16, fd);
+      MemorySegment msg = msghdr(a, iov, cmsg, 24);
+      long r = (long) SENDMSG.invokeExact(st, sock, msg, 0);
+      if (r < 0) {
+        throw fail("sendmsg", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A message received with an fd passed by SCM_RIGHTS; fd is -1 when none came. */
+  public record FdMessage(byte[] data, int fd) {}
+
+  public static FdMessage recvFd(int sock, int maxData) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment buf = a.allocate(Math.max(1, maxData));
+      MemorySegment iov = a.allocate(16);
+      iov.set(ADDRESS, 0, buf);
+      iov.set(JAVA_LONG, 8, maxData);
+      MemorySegment cmsg = a.allocate(64);
+      MemorySegment msg = msghdr(a, iov, cmsg, 64);
+      long n;
+      while (true) {
+        n = (long) RECVMSG.invokeExact(st, sock, msg, O_CLOEXEC); // MSG_CMSG_CLOEXEC == O_CLOEXEC
+        if (n >= 0 || errno(st) != Errno.EINTR) {
+          break;
+        }
+      }
+      if (n < 0) {
+        throw fail("recvmsg", st);
+      }
+      int fd = -1;
+      long controlLen = msg.get(JAVA_LONG, 40);
+      if (controlLen >= 20
+          && cmsg.get(JAVA_INT, 8) == SOL_SOCKET
+          && cmsg.get(JAVA_INT, 12) == SCM_RIGHTS) {
+        fd = cmsg.get(JAVA_INT, 16);
+      }
+      byte[] data = new byte[(int) n];
+      MemorySegment.copy(buf, JAVA_BYTE, 0, data, 0, (int) n);
+      return new FdMessage(data, fd);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  private static MemorySegment msghdr(Arena a, MemorySegment iov, MemorySegment control, long len) {
+    MemorySegment msg = a.allocate(56);
+    msg.set(ADDRESS, 16, iov); // msg_iov
+    msg.set(JAVA_LONG, 24, 1); // msg_iovlen
+    msg.set(ADDRESS, 32, control); // msg_control
+    msg.set(JAVA_LONG, 40, len); // msg_controllen
+    return msg;
+  }
+
+  /**
+   * posix_spawn(3) of {@code path}. {@code fdMap[i]} is the fd of this process that becomes fd
+   * {@code i} of the child (-1: leave i closed); no other fd of ours is inherited unless it
+   * lacks close-on-exec, which the child must handle by closing what it does not know. Signal
+   * dispositions and the mask are reset, since the JVM's would otherwise carry over.
+   */
+  public static int spawn(String path, List<String> argv, List<String> env, int[] fdMap, boolean setsid) {
+    // Move every source above the target range first, so that one dup2 can't clobber a source
+    // another still needs.
+    int[] high = new int[fdMap.length];
+    java.util.Arrays.fill(high, -1);
+    try (Arena a = Arena.ofConfined()) {
+      for (int i = 0; i < fdMap.length; i++) {
+        if (fdMap[i] >= 0) {
+          high[i] = dupAbove(fdMap[i], Math.max(fdMap.length, 3) + 64);
+        }
+      }
+      MemorySegment fa = a.allocate(256, 16);
+      MemorySegment attr = a.allocate(512, 16);
+      MemorySegment sigs = a.allocate(128, 16);
+      check((int) FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
+      check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
+      try {
+        for (int i = 0; i < fdMap.length; i++) {
+          if (high[i] >= 0) {
+            check((int) FA_DUP2.invokeExact(fa, high[i], i), "posix_spawn_file_actions_adddup2");
+          }
+        }
+        short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (setsid) {
+          flags |= POSIX_SPAWN_SETSID;
+        }
+        check((int) ATTR_SETFLAGS.invokeExact(attr, flags), "posix_spawnattr_setflags");
+        check((int) SIGEMPTYSET.invokeExact(sigs), "sigemptyset");
+        check((int) ATTR_SETSIGMASK.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
+        check((int) SIGFILLSET.invokeExact(sigs), "sigfillset");
+        // SIGKILL and SIGSTOP cannot be reset; glibc rejects them in the default set.
+        check((int) SIGDELSET.invokeExact(sigs, 9), "sigdelset");
+        check((int) SIGDELSET.invokeExact(sigs, 19), "sigdelset");
+        check((int) ATTR_SETSIGDEFAULT.invokeExact(attr, sigs), "posix_spawnattr_setsigdefault");
+        MemorySegment pid = a.allocate(JAVA_INT);
+        MemorySegment st = a.allocate(CALL_STATE);
+        int r =
+            (int)
+                SPAWN.invokeExact(
+                    st, pid, a.allocateFrom(path), fa, attr, strings(a, argv), strings(a, env));
+        if (r != 0) {
+          throw new SysException("posix_spawn " + path, r);
+        }
+        return pid.get(JAVA_INT, 0);
+      } finally {
+        int ignored1 = (int) FA_DESTROY.invokeExact(fa);
+        int ignored2 = (int) ATTR_DESTROY.invokeExact(attr);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    } finally {
+      for (int fd : high) {
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  private static void check(int r, String what) {
+    if (r != 0) {
+      throw new SysException(what, r);
+    }
+  }
+
+  private static MemorySegment strings(Arena a, List<String> list) {
+    MemorySegment arr = a.allocate(ADDRESS, list.size() + 1);
+    for (int i = 0; i < list.size(); i++) {
+      arr.setAtIndex(ADDRESS, i, a.allocateFrom(list.get(i), StandardCharsets.UTF_8));
+    }
+    arr.setAtIndex(ADDRESS, list.size(), MemorySegment.NULL);
+    return arr;
+  }
+}
