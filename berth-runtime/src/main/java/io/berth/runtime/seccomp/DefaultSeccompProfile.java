@@ -27,13 +27,17 @@ public final class DefaultSeccompProfile {
   // PER_LINUX, PER_LINUX32, UNAME26, PER_LINUX32|UNAME26, and 0xffffffff which only queries.
   private static final long[] PERSONALITIES = {0x0, 0x8, 0x20000, 0x20008, 0xffffffffL};
 
-  private static final Seccomp PROFILE = build(Architecture.host());
+  private static volatile Seccomp hostProfile;
 
   private DefaultSeccompProfile() {}
 
   /** The profile for the host's architecture family (x86_64 lists i386 and x32 too). */
   public static Seccomp get() {
-    return PROFILE;
+    Seccomp profile = hostProfile;
+    if (profile == null) {
+      hostProfile = profile = build(Architecture.host());
+    }
+    return profile;
   }
 
   static Seccomp build(Architecture nativeArch) {
