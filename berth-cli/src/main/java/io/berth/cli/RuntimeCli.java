@@ -82,6 +82,9 @@ public final class RuntimeCli {
   public static int execute(String... args) {
     RuntimeCli top = new RuntimeCli();
     CommandLine cl = new CommandLine(top);
+    // The container's command line is the container's: options after it are not ours.
+    cl.getSubcommands().get("exec").setStopAtPositional(true);
+    cl.getSubcommands().get("ps").setStopAtPositional(true);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           String msg = describe(ex);

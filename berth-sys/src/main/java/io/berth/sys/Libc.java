@@ -83,6 +83,10 @@ public final class Libc {
   private static final MethodHandle UMOUNT2 = fn("umount2", JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
   private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle SOCKET = fn("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle BIND = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  private static final MethodHandle LISTEN = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+  private static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
   private static final MethodHandle SPAWN =
       fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
   private static final MethodHandle FA_INIT =
@@ -449,6 +453,55 @@ public final class Libc {
       long r = (long) SENDMSG.invokeExact(st, sock, msg, 0);
       if (r < 0) {
         throw fail("sendmsg", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A listening unix stream socket bound to {@code path} (close-on-exec). */
+  public static int listenUnix(String path) {
+    byte[] p = path.getBytes(StandardCharsets.UTF_8);
+    if (p.length >= 108) {
+      throw new SysException("bind " + path + " (path too long)", 36);
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        throw fail("socket", st);
+      }
+      MemorySegment addr = a.allocate(110);
+      addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+      MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
+      if ((int) BIND.invokeExact(st, fd, addr, 110) != 0) {
+        SysException e = fail("bind " + path, st);
+        closeQuietly(fd);
+        throw e;
+      }
+      if ((int) LISTEN.invokeExact(st, fd, 16) != 0) {
+        SysException e = fail("listen " + path, st);
+        closeQuietly(fd);
+        throw e;
+      }
+      return fd;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Accepts one connection (close-on-exec); retried on EINTR. */
+  public static int accept(int listenFd) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      while (true) {
+        int fd = (int) ACCEPT4.invokeExact(st, listenFd, MemorySegment.NULL, MemorySegment.NULL, O_CLOEXEC);
+        if (fd >= 0) {
+          return fd;
+        }
+        if (errno(st) != Errno.EINTR) {
+          throw fail("accept", st);
+        }
       }
     } catch (Throwable t) {
       throw rethrow(t);

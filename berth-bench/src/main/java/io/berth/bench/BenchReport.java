@@ -1,0 +1,176 @@
+package io.berth.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts hyperfine's measurements of the command-line runtimes and RuntimeBench's measurements of
+ * the library side by side: one table (median, p90, min, ratios to runc and crun, all computed
+ * here by {@link Stats} from the raw times, so every row uses the same definitions) and one
+ * JSON document with the raw times and the machine they were taken on.
+ *
+ * <pre>
+ * BenchReport --hyperfine FILE [--library FILE] [--out FILE]
+ *             [--meta GROUP.KEY=VALUE]... [--failed TOOL=MESSAGE]...
+ * </pre>
+ */
+public final class BenchReport {
+  /** One line of the comparison. */
+  record Row(String tool, String kind, double[] timesMs, Double userMs, Double systemMs) {
+    Stats stats() {
+      return Stats.of(timesMs);
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    Path hyperfine = null;
+    Path library = null;
+    Path out = null;
+    Map<String, Object> meta = new LinkedHashMap<>();
+    List<Map<String, String>> failed = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String v = i + 1 < args.length ? args[++i] : fail(a + " needs a value");
+      switch (a) {
+        case "--hyperfine" -> hyperfine = Path.of(v);
+        case "--library" -> library = Path.of(v);
+        case "--out" -> out = Path.of(v);
+        case "--meta" -> putMeta(meta, v);
+        case "--failed" -> {
+          int eq = v.indexOf('=');
+          failed.add(Map.of("tool", eq < 0 ? v : v.substring(0, eq), "error", eq < 0 ? "" : v.substring(eq + 1)));
+        }
+        default -> fail("unknown argument \"" + a + "\"");
+      }
+    }
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    List<Row> rows = new ArrayList<>();
+    if (hyperfine != null) {
+      rows.addAll(fromHyperfine(json.readTree(hyperfine.toFile())));
+    }
+    JsonNode lib = library == null ? null : json.readTree(library.toFile());
+    if (lib != null) {
+      rows.addAll(fromLibrary(lib));
+    }
+    System.out.print(table(rows));
+    for (var f : failed) {
+      System.out.println(f.get("tool") + ": FAILED: " + f.get("error"));
+    }
+    if (out != null) {
+      Map<String, Object> doc = new LinkedHashMap<>(meta);
+      doc.put("results", toJson(rows));
+      doc.put("failed", failed);
+      if (lib != null) {
+        doc.put("library", lib);
+      }
+      Files.writeString(out, json.writeValueAsString(doc) + "\n");
+    }
+  }
+
+  private static String fail(String message) {
+    System.err.println("BenchReport: " + message);
+    System.exit(2);
+    return null;
+  }
+
+  /** "a.b=c" becomes {"a": {"b": "c"}}; "a=c" stays flat. */
+  static void putMeta(Map<String, Object> meta, String kv) {
+    int eq = kv.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("--meta wants GROUP.KEY=VALUE, not \"" + kv + "\"");
+    }
+    String key = kv.substring(0, eq);
+    String value = kv.substring(eq + 1);
+    int dot = key.indexOf('.');
+    if (dot < 0) {
+      meta.put(key, value);
+      return;
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> group =
+        (Map<String, Object>) meta.computeIfAbsent(key.substring(0, dot), k -> new LinkedHashMap<String, Object>());
+    group.put(key.substring(dot + 1), value);
+  }
+
+  static List<Row> fromHyperfine(JsonNode doc) {
+    List<Row> rows = new ArrayList<>();
+    for (JsonNode r : doc.path("results")) {
+      double[] t = new double[r.path("times").size()];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = r.path("times").get(i).asDouble() * 1000;
+      }
+      rows.add(new Row(r.path("command").asText(), "process", t,
+          r.path("user").asDouble() * 1000, r.path("system").asDouble() * 1000));
+    }
+    return rows;
+  }
+
+  static List<Row> fromLibrary(JsonNode doc) {
+    List<Row> rows = new ArrayList<>();
+    JsonNode paths = doc.path("paths");
+    for (var path : List.of(RuntimeBench.RUN, RuntimeBench.CREATE_START)) {
+      JsonNode times = paths.path(path).path("total").path("times_ms");
+      if (times.isEmpty()) {
+        continue;
+      }
+      double[] t = new double[times.size()];
+      for (int i = 0; i < t.length; i++) {
+        t[i] = times.get(i).asDouble();
+      }
+      String label = path.equals(RuntimeBench.RUN) ? "library run+wait+delete" : "library create+start+wait+delete";
+      rows.add(new Row("berth " + label + " (warm JVM)", "library", t, null, null));
+    }
+    return rows;
+  }
+
+  static Double ratio(List<Row> rows, Row row, String reference) {
+    for (Row r : rows) {
+      if (r.tool().equals(reference)) {
+        return row.stats().median() / r.stats().median();
+      }
+    }
+    return null;
+  }
+
+  static String table(List<Row> rows) {
+    Table t = new Table("tool", "median ms", "p90 ms", "min ms", "x runc", "x crun");
+    for (Row r : rows) {
+      Stats s = r.stats();
+      t.row(r.tool(), s.median(), s.p90(), s.min(), ratio(rows, r, "runc"), ratio(rows, r, "crun"));
+    }
+    return t.render();
+  }
+
+  private static List<Map<String, Object>> toJson(List<Row> rows) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Row r : rows) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("tool", r.tool());
+      m.put("kind", r.kind());
+      m.putAll(r.stats().toJson());
+      Double vr = ratio(rows, r, "runc");
+      Double vc = ratio(rows, r, "crun");
+      m.put("ratio_to_runc", vr == null ? null : Math.round(vr * 100) / 100.0);
+      m.put("ratio_to_crun", vc == null ? null : Math.round(vc * 100) / 100.0);
+      if (r.userMs() != null) {
+        m.put("user_mean_ms", Stats.round(r.userMs()));
+        m.put("system_mean_ms", Stats.round(r.systemMs()));
+      }
+      List<Double> times = new ArrayList<>();
+      for (double v : r.timesMs()) {
+        times.add(Stats.round(v));
+      }
+      m.put("times_ms", times);
+      out.add(m);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,93 @@
+package io.berth.cli.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.oci.SpecJson;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Shared plumbing of the conformance tests: runtimes, unique ids, clean-up. */
+abstract class ConformanceBase {
+  private static final AtomicInteger SEQ = new AtomicInteger();
+  private static final Path RUNTIME_STATE = Path.of("/tmp/berth-conformance-" + ProcessHandle.current().pid());
+
+  @TempDir Path tmp;
+
+  private final List<Runnable> cleanups = new ArrayList<>();
+
+  static Stream<TestRuntime> runtimes() {
+    return TestRuntime.available(RUNTIME_STATE).stream();
+  }
+
+  String id(TestRuntime rt) {
+    String id = "ct-" + rt.name + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    cleanups.add(() -> rt.run(tmp, "delete", "--force", id));
+    return id;
+  }
+
+  Bundle bundle(String... args) {
+    return Bundle.busybox(tmp.resolve("bundle-" + SEQ.incrementAndGet()), args);
+  }
+
+  void onCleanup(Runnable r) {
+    cleanups.add(r);
+  }
+
+  @AfterEach
+  void cleanUp() {
+    for (int i = cleanups.size() - 1; i >= 0; i--) {
+      try {
+        cleanups.get(i).run();
+      } catch (RuntimeException | AssertionError e) {
+        // Best effort: one failed clean-up must not hide the others.
+      }
+    }
+  }
+
+  /** runtime run: create, start and wait; returns the result with the container's output. */
+  TestRuntime.Result run(TestRuntime rt, Bundle b) {
+    b.write();
+    return rt.run(tmp, "run", "--bundle", b.dir.toString(), id(rt));
+  }
+
+  TestRuntime.Result ok(TestRuntime.Result r) {
+    if (r.code() != 0) {
+      fail("expected success, got " + r);
+    }
+    return r;
+  }
+
+  JsonNode state(TestRuntime rt, String id) {
+    TestRuntime.Result r = ok(rt.run(tmp, "state", id));
+    return SpecJson.parse(r.out().getBytes(), JsonNode.class, "state");
+  }
+
+  String status(TestRuntime rt, String id) {
+    return state(rt, id).get("status").asText();
+  }
+
+  void awaitStatus(TestRuntime rt, String id, String want) {
+    long end = System.nanoTime() + 10_000_000_000L;
+    String last = null;
+    while (System.nanoTime() < end) {
+      last = status(rt, id);
+      if (last.equals(want)) {
+        return;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    assertEquals(want, last, "status of " + id);
+  }
+}
