@@ -494,12 +494,7 @@ static void write_file(const char *path, const char *data, size_t len)
 
 static void op_caps(const struct op *o)
 {
-	uint64_t bnd = unum(o, 0), eff = unum(o, 1), prm = unum(o, 2), inh = unum(o, 3),
-		 amb = unum(o, 4);
-	for (int c = 0; c <= last_cap; c++) {
-		if (!(bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			die("drop capability %d from the bounding set", c);
-	}
+	uint64_t eff = unum(o, 0), prm = unum(o, 1), inh = unum(o, 2), amb = unum(o, 3);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2] = {
 		{.effective = (uint32_t)eff, .permitted = (uint32_t)prm, .inheritable = (uint32_t)inh},
@@ -514,6 +509,15 @@ static void op_caps(const struct op *o)
 	for (int c = 0; c <= last_cap; c++) {
 		if ((amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			die("raise ambient capability %d", c);
+	}
+}
+
+static void op_capbset(const struct op *o)
+{
+	uint64_t bnd = unum(o, 0);
+	for (int c = 0; c <= last_cap; c++) {
+		if (!(bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			die("drop capability %d from the bounding set", c);
 	}
 }
 
@@ -912,6 +916,9 @@ static void run(const struct op *o)
 	case OP_KEEPCAPS:
 		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 			die("keepcaps");
+		break;
+	case OP_CAPBSET:
+		op_capbset(o);
 		break;
 	case OP_CAPS:
 		op_caps(o);

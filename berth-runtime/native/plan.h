@@ -33,7 +33,7 @@ enum plan_op {
 	OP_SETGROUPS = 19,     /* gid... */
 	OP_SETGID = 20,        /* gid */
 	OP_SETUID = 21,        /* uid */
-	OP_CAPS = 22,          /* bounding, effective, permitted, inheritable, ambient (u64 masks) */
+	OP_CAPS = 22,          /* effective, permitted, inheritable, ambient (u64 masks) */
 	OP_NO_NEW_PRIVS = 23,  /* - */
 	OP_SECCOMP = 24,       /* flags, filter bytes */
 	OP_UMASK = 25,         /* octal mask */
@@ -50,6 +50,7 @@ enum plan_op {
 	OP_KEEPCAPS = 36,      /* - : PR_SET_KEEPCAPS before changing uid */
 	OP_MKDIR_IN_ROOT = 37, /* path-in-root, mode */
 	OP_MOUNT_PROPAGATION = 38, /* target(host path or "/"), flags */
+	OP_CAPBSET = 39,       /* bounding mask: drop the rest, while we still hold CAP_SETPCAP */
 };
 
 #endif

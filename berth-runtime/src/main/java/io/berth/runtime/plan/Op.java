@@ -39,7 +39,8 @@ public enum Op {
   PERSONALITY(35),
   KEEPCAPS(36),
   MKDIR_IN_ROOT(37),
-  MOUNT_PROPAGATION(38);
+  MOUNT_PROPAGATION(38),
+  CAPBSET(39);
 
   final int code;
 

@@ -144,6 +144,8 @@ public final class PlanCompiler {
       if ((rootProp & MountOptions.MS_SHARED) != 0) {
         plan.add(Op.MOUNT_PROPAGATION, "/", rootProp);
       }
+      // Before /proc/sys becomes read-only.
+      sysctls(plan, linux);
       for (String p : linux.readonlyPaths() == null ? List.<String>of() : linux.readonlyPaths()) {
         plan.add(Op.READONLY, p);
       }
@@ -154,9 +156,8 @@ public final class PlanCompiler {
         plan.add(Op.MOUNT, "", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
       }
     }
-    if (linux.sysctl() != null) {
-      linux.sysctl().forEach(
-          (k, v) -> plan.add(Op.WRITE_FILE, "/proc/sys/" + k.replace('.', '/'), v));
+    if (ns.get(NamespaceType.MOUNT) != null) {
+      sysctls(plan, linux);
     }
     if (spec.hostname() != null && !spec.hostname().isEmpty()) {
       plan.add(Op.SETHOSTNAME, spec.hostname());
@@ -194,6 +195,13 @@ public final class PlanCompiler {
     process(plan, proc, linux, ctx, false);
     finish(plan, proc, ctx);
     return plan;
+  }
+
+  private static void sysctls(Plan plan, Linux linux) {
+    if (linux.sysctl() != null) {
+      linux.sysctl().forEach(
+          (k, v) -> plan.add(Op.WRITE_FILE, "/proc/sys/" + k.replace('.', '/'), v));
+    }
   }
 
   private static Linux emptyLinux() {
@@ -374,15 +382,16 @@ public final class PlanCompiler {
       // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user may drop.
       plan.add(Op.SECCOMP, ctx.seccomp().flags(), ctx.seccomp().filter());
     }
+    Spec.Capabilities caps = proc.capabilities();
+    // The bounding set shrinks while we are still root: it needs CAP_SETPCAP in effect.
+    plan.add(Op.CAPBSET, capMask(caps == null ? null : caps.bounding(), ctx.capLastCap()));
     plan.add(Op.KEEPCAPS);
     List<Long> groups = user.additionalGids() == null ? List.of() : user.additionalGids();
     plan.addAll(Op.SETGROUPS, groups);
     plan.add(Op.SETGID, user.gid() == null ? 0 : user.gid());
     plan.add(Op.SETUID, user.uid() == null ? 0 : user.uid());
-    Spec.Capabilities caps = proc.capabilities();
     plan.add(
         Op.CAPS,
-        capMask(caps == null ? null : caps.bounding(), ctx.capLastCap()),
         capMask(caps == null ? null : caps.effective(), ctx.capLastCap()),
         capMask(caps == null ? null : caps.permitted(), ctx.capLastCap()),
         capMask(caps == null ? null : caps.inheritable(), ctx.capLastCap()),
