@@ -19,7 +19,7 @@ final class Bundle {
   static final List<String> APPLETS =
       List.of(
           "sh", "cat", "echo", "ls", "id", "hostname", "sleep", "true", "false", "grep", "mkdir",
-          "touch", "stat", "readlink", "ip", "head", "wc", "mount", "umask", "test", "printf", "ps",
+          "touch", "stat", "readlink", "ip", "head", "tail", "wc", "mount", "umask", "test", "printf", "ps",
           "env", "pwd", "tr", "cut", "sed");
 
   final Path dir;
