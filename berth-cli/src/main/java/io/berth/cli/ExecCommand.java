@@ -44,16 +44,29 @@ final class ExecCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Runtime rt = top.runtime();
     Spec.Process process = processFile != null ? readProcess() : fromFlags(rt);
+    boolean terminal = consoleSocket == null && process.isTerminal();
+    if (terminal && detach) {
+      throw new ContainerException("a terminal with --detach needs --console-socket");
+    }
     if (!detach) {
       Runtime.adoptContainers();
     }
-    int pid =
-        rt.exec(id, process, RuntimeCli.createOptions(pidFile, consoleSocket, preserveFds, false));
-    if (detach) {
-      return 0;
+    try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
+      String socket = console != null ? console.socketPath() : consoleSocket;
+      int pid = rt.exec(id, process, RuntimeCli.createOptions(pidFile, socket, preserveFds, false));
+      if (detach) {
+        return 0;
+      }
+      if (console != null) {
+        console.attach();
+      }
+      SignalForwarder.forward(pid);
+      int code = Runtime.waitFor(pid);
+      if (console != null) {
+        console.drain();
+      }
+      return code;
     }
-    SignalForwarder.forward(pid);
-    return Runtime.waitFor(pid);
   }
 
   private Spec.Process readProcess() throws IOException {

@@ -211,21 +211,43 @@ public final class RuntimeCli {
     @Option(names = "--keep", description = "keep the container's state after it exits") boolean keep;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       Runtime rt = top.runtime();
+      boolean terminal = consoleSocket == null && wantsTerminal(bundle);
+      if (terminal && detach) {
+        throw new ContainerException("a terminal with --detach needs --console-socket");
+      }
       if (!detach) {
         Runtime.adoptContainers();
       }
-      int pid = rt.run(id, bundle, createOptions(pidFile, consoleSocket, preserveFds, noPivot));
-      if (detach) {
-        return 0;
+      try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
+        String socket = console != null ? console.socketPath() : consoleSocket;
+        int pid = rt.run(id, bundle, createOptions(pidFile, socket, preserveFds, noPivot));
+        if (detach) {
+          return 0;
+        }
+        if (console != null) {
+          console.attach();
+        }
+        SignalForwarder.forward(pid);
+        int code = Runtime.waitFor(pid);
+        if (console != null) {
+          console.drain();
+        }
+        if (!keep) {
+          rt.delete(id, true);
+        }
+        return code;
       }
-      SignalForwarder.forward(pid);
-      int code = Runtime.waitFor(pid);
-      if (!keep) {
-        rt.delete(id, true);
+    }
+
+    private static boolean wantsTerminal(Path bundle) {
+      try {
+        Spec spec = SpecJson.readConfig(bundle.resolve("config.json"));
+        return spec.process() != null && spec.process().isTerminal();
+      } catch (IOException | RuntimeException e) {
+        return false; // create reports a bad config with a better message
       }
-      return code;
     }
   }
 

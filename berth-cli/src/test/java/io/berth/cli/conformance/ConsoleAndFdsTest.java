@@ -2,6 +2,7 @@ package io.berth.cli.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.berth.sys.Libc;
 import java.nio.charset.StandardCharsets;
@@ -86,5 +87,27 @@ class ConsoleAndFdsTest extends ConformanceBase {
     String id = id(rt);
     var r = ok(rt.shell(tmp, "exec 3</etc/hostname; exec 9</etc/hostname; $RT run --bundle " + b.dir + " " + id));
     assertEquals("0 1 2 3 ", r.out());
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void foregroundRunWithATerminalProxiesIt(TestRuntime rt) {
+    // runc 1.1.5 needs a controlling terminal of its own (it opens /dev/tty); the test has none.
+    assumeFalse(rt.name.equals("runc"), "runc needs the caller's /dev/tty");
+    Bundle b = bundle().script("test -t 1 && echo tty-out; exit 6");
+    b.process().put("terminal", true);
+    var r = run(rt, b);
+    assertEquals(6, r.code(), r.toString());
+    assertTrue(r.out().contains("tty-out"), r.toString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void personalityLinux32(TestRuntime rt) {
+    assumeFalse(rt.name.equals("runc"), "runc 1.1.5 ignores linux.personality (added in runc 1.2)");
+    Bundle b = bundle().script("cat /proc/self/personality");
+    b.linux().putObject("personality").put("domain", "LINUX32");
+    var r = ok(run(rt, b));
+    assertEquals("00000008", r.out().trim());
   }
 }

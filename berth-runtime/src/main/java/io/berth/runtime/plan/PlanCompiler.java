@@ -165,6 +165,9 @@ public final class PlanCompiler {
     if (spec.domainname() != null && !spec.domainname().isEmpty()) {
       plan.add(Op.SETDOMAINNAME, spec.domainname());
     }
+    if (linux.personality() != null) {
+      plan.add(Op.PERSONALITY, personality(linux.personality()));
+    }
     process(plan, proc, linux, ctx, true);
     hooks(plan, spec.hooks() == null ? null : spec.hooks().startContainer());
     finish(plan, proc, ctx);
@@ -202,6 +205,18 @@ public final class PlanCompiler {
       linux.sysctl().forEach(
           (k, v) -> plan.add(Op.WRITE_FILE, "/proc/sys/" + k.replace('.', '/'), v));
     }
+  }
+
+  /** PER_LINUX and PER_LINUX32 (personality(2)); flags are not part of the specification's set. */
+  private static int personality(Linux.Personality p) {
+    if (p.flags() != null && !p.flags().isEmpty()) {
+      throw new InvalidSpecException("linux.personality.flags are not supported");
+    }
+    return switch (p.domain() == null ? "" : p.domain()) {
+      case "LINUX" -> 0;
+      case "LINUX32" -> 0x0008;
+      default -> throw new InvalidSpecException("unknown personality domain \"" + p.domain() + "\"");
+    };
   }
 
   private static Linux emptyLinux() {
