@@ -101,7 +101,8 @@ final class ExecCommand implements Callable<Integer> {
           new Spec.Capabilities(
               plus(c == null ? null : c.bounding(), caps),
               plus(c == null ? null : c.effective(), caps),
-              c == null ? null : c.inheritable(),
+              // Ambient capabilities must also be inheritable, or the kernel refuses them.
+              plus(c == null ? null : c.inheritable(), caps),
               plus(c == null ? null : c.permitted(), caps),
               plus(c == null ? null : c.ambient(), caps));
     }

@@ -39,11 +39,16 @@ final class Bundle {
         Files.createSymbolicLink(bin.resolve(a), Path.of("busybox"));
       }
       Files.createDirectories(dir.resolve("rootfs/tmp"));
+      // Sticky and world-writable, as /tmp is everywhere: tests run processes as other users.
+      new ProcessBuilder("chmod", "1777", dir.resolve("rootfs/tmp").toString()).start().waitFor();
       Files.createDirectories(dir.resolve("rootfs/etc"));
       Files.writeString(dir.resolve("rootfs/etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
       Files.writeString(dir.resolve("rootfs/etc/group"), "root:x:0:\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
     ObjectNode config = (ObjectNode) SpecJson.mapper().valueToTree(DefaultSpec.create(false, 0, 0));
     Bundle b = new Bundle(dir, config);
