@@ -426,9 +426,11 @@ public final class Runtime {
     }
     if (all && rec.cgroupPaths() != null) {
       for (int p : Cgroup.load(rec.cgroupPaths()).pids()) {
-        Libc.kill(p, signal);
+        if (p > 0) {
+          Libc.kill(p, signal);
+        }
       }
-    } else if (!Libc.kill(rec.pid(), signal)) {
+    } else if (rec.pid() <= 0 || !Libc.kill(rec.pid(), signal)) {
       throw new ContainerException("cannot kill container \"" + id + "\": its process is gone");
     }
   }
@@ -458,11 +460,16 @@ public final class Runtime {
         if (cg != null && s == Status.PAUSED) {
           cg.thaw();
         }
-        Libc.kill(rec.pid(), Libc.SIGKILL);
+        // pid 0 (a create that died half-way) must never reach kill(2): it means "my group".
+        if (rec.pid() > 0) {
+          Libc.kill(rec.pid(), Libc.SIGKILL);
+        }
         if (cg != null) {
           killAll(cg);
         }
-        awaitExit(rec, 10_000);
+        if (rec.pid() > 0) {
+          awaitExit(rec, 10_000);
+        }
       }
       if (cg != null) {
         cg.destroy();
@@ -481,7 +488,9 @@ public final class Runtime {
   private static void killAll(Cgroup cg) {
     try {
       for (int p : cg.pids()) {
-        Libc.kill(p, Libc.SIGKILL);
+        if (p > 0) {
+          Libc.kill(p, Libc.SIGKILL);
+        }
       }
     } catch (RuntimeException e) {
       // Nothing left to kill in a cgroup that cannot be read.

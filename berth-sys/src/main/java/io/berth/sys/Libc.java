@@ -309,6 +309,10 @@ public final class Libc {
 
   /** kill(2); returns false when the process does not exist (ESRCH). */
   public static boolean kill(int pid, int signal) {
+    if (pid <= 0) {
+      // 0 and negative pids address process groups, never one container process.
+      throw new IllegalArgumentException("kill: refusing pid " + pid);
+    }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       int r = (int) KILL.invokeExact(st, pid, signal);
