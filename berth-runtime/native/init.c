@@ -744,6 +744,36 @@ static void op_find_exec(const char *name, const char *pathvar)
 	die("exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* Marks every fd from `first` up close-on-exec; falls back to /proc when close_range is missing. */
+static void cloexec_from(int first, int strict)
+{
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	int saved = errno;
+	int dfd = openat(proc_fd >= 0 ? proc_fd : AT_FDCWD, proc_fd >= 0 ? "self/fd" : "/proc/self/fd",
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		if (!strict)
+			return;
+		errno = saved;
+		die("close_range");
+	}
+	char buf[4096];
+	long n;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			unsigned short reclen;
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			const char *name = buf + off + 19;
+			int fd = atoi(name);
+			if (name[0] >= '0' && name[0] <= '9' && fd >= first && fd != dfd)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+			off += reclen;
+		}
+	}
+	close(dfd);
+}
+
 static void op_exec(const struct op *o)
 {
 	int keep = num(o, 0);
@@ -753,9 +783,9 @@ static void op_exec(const struct op *o)
 		argv[i] = o->argv[1 + i].s;
 	if (!exec_path[0])
 		op_find_exec(argv[0], "");
-	/* Nothing but stdio and the preserved fds may reach the container (CVE-2024-21626). */
-	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		die("close_range");
+	/* Nothing but stdio and the preserved fds may reach the container (CVE-2024-21626).
+	 * OP_CLOEXEC_FROM did this before seccomp; again here in case the plan had no filter. */
+	cloexec_from(3 + keep, 0);
 	char *empty[] = {NULL};
 	if (fifo_fd >= 0 && write(fifo_fd, "0", 1) != 1)
 		die("write exec fifo");
@@ -952,6 +982,7 @@ static void run(const struct op *o)
 			die("open exec fifo for writing");
 		close(fifo_fd);
 		close(proc_fd);
+		proc_fd = -1;
 		fifo_fd = fd;
 		break;
 	}
@@ -980,6 +1011,13 @@ static void run(const struct op *o)
 	case OP_PERSONALITY:
 		if (personality(num(o, 0)) < 0)
 			die("personality");
+		break;
+	case OP_CLOEXEC_FROM:
+		cloexec_from(num(o, 0), 1);
+		break;
+	case OP_CHROOT:
+		if (chroot(str(o, 0)) < 0 || chdir("/") < 0)
+			die("chroot %s", str(o, 0));
 		break;
 	case OP_MKDIR_IN_ROOT:
 		mkdirs_in_root(str(o, 0), num(o, 1));

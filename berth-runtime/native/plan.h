@@ -51,6 +51,8 @@ enum plan_op {
 	OP_MKDIR_IN_ROOT = 37, /* path-in-root, mode */
 	OP_MOUNT_PROPAGATION = 38, /* target(host path or "/"), flags */
 	OP_CAPBSET = 39,       /* bounding mask: drop the rest, while we still hold CAP_SETPCAP */
+	OP_CLOEXEC_FROM = 40,  /* first fd: it and all above close on exec (before seccomp may forbid it) */
+	OP_CHROOT = 41,        /* rootfs: for a container without a mount namespace */
 };
 
 #endif

@@ -13,14 +13,17 @@ import java.util.Map;
 
 /**
  * Puts hyperfine's measurements of the command-line runtimes and RuntimeBench's measurements of
- * the library side by side: one table (median, p90, min, ratios to runc and crun, all computed
- * here by {@link Stats} from the raw times, so every row uses the same definitions) and one
- * JSON document with the raw times and the machine they were taken on.
+ * the library side by side: a table per mode of measurement (median, p90, min, ratios to runc and
+ * crun, all computed here by {@link Stats} from the raw times, so every row uses the same
+ * definitions) and one JSON document with the raw times and the machine they were taken on.
  *
  * <pre>
- * BenchReport --hyperfine FILE [--library FILE] [--out FILE]
+ * BenchReport [--hyperfine MODE=FILE]... [--library MODE=FILE]... [--out FILE]
  *             [--meta GROUP.KEY=VALUE]... [--failed TOOL=MESSAGE]...
  * </pre>
+ *
+ * A mode names one way of measuring (e.g. "isolated" with a pause before each container, or
+ * "back-to-back"); modes print in the order they are first named.
  */
 public final class BenchReport {
   /** One line of the comparison. */
@@ -31,8 +34,9 @@ public final class BenchReport {
   }
 
   public static void main(String[] args) throws IOException {
-    Path hyperfine = null;
-    Path library = null;
+    Map<String, List<Path>> hyperfine = new LinkedHashMap<>();
+    Map<String, List<Path>> library = new LinkedHashMap<>();
+    List<String> modes = new ArrayList<>();
     Path out = null;
     Map<String, Object> meta = new LinkedHashMap<>();
     List<Map<String, String>> failed = new ArrayList<>();
@@ -40,8 +44,8 @@ public final class BenchReport {
       String a = args[i];
       String v = i + 1 < args.length ? args[++i] : fail(a + " needs a value");
       switch (a) {
-        case "--hyperfine" -> hyperfine = Path.of(v);
-        case "--library" -> library = Path.of(v);
+        case "--hyperfine" -> putMode(hyperfine, modes, v);
+        case "--library" -> putMode(library, modes, v);
         case "--out" -> out = Path.of(v);
         case "--meta" -> putMeta(meta, v);
         case "--failed" -> {
@@ -52,26 +56,48 @@ public final class BenchReport {
       }
     }
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    List<Row> rows = new ArrayList<>();
-    if (hyperfine != null) {
-      rows.addAll(fromHyperfine(json.readTree(hyperfine.toFile())));
+    List<Map<String, Object>> modeDocs = new ArrayList<>();
+    for (String mode : modes) {
+      List<Row> rows = new ArrayList<>();
+      for (Path f : hyperfine.getOrDefault(mode, List.of())) {
+        rows.addAll(fromHyperfine(json.readTree(f.toFile())));
+      }
+      List<JsonNode> libs = new ArrayList<>();
+      for (Path f : library.getOrDefault(mode, List.of())) {
+        JsonNode lib = json.readTree(f.toFile());
+        libs.add(lib);
+        rows.addAll(fromLibrary(lib));
+      }
+      System.out.println(mode + ":");
+      System.out.print(table(rows));
+      System.out.println();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("mode", mode);
+      m.put("results", toJson(rows));
+      m.put("library", libs);
+      modeDocs.add(m);
     }
-    JsonNode lib = library == null ? null : json.readTree(library.toFile());
-    if (lib != null) {
-      rows.addAll(fromLibrary(lib));
-    }
-    System.out.print(table(rows));
     for (var f : failed) {
       System.out.println(f.get("tool") + ": FAILED: " + f.get("error"));
     }
     if (out != null) {
       Map<String, Object> doc = new LinkedHashMap<>(meta);
-      doc.put("results", toJson(rows));
       doc.put("failed", failed);
-      if (lib != null) {
-        doc.put("library", lib);
-      }
+      doc.put("modes", modeDocs);
       Files.writeString(out, json.writeValueAsString(doc) + "\n");
+    }
+  }
+
+  /** "MODE=FILE" into the map, remembering the mode's first appearance. */
+  static void putMode(Map<String, List<Path>> files, List<String> modes, String modeFile) {
+    int eq = modeFile.indexOf('=');
+    if (eq <= 0) {
+      throw new IllegalArgumentException("want MODE=FILE, not \"" + modeFile + "\"");
+    }
+    String mode = modeFile.substring(0, eq);
+    files.computeIfAbsent(mode, k -> new ArrayList<>()).add(Path.of(modeFile.substring(eq + 1)));
+    if (!modes.contains(mode)) {
+      modes.add(mode);
     }
   }
 
@@ -125,8 +151,8 @@ public final class BenchReport {
       for (int i = 0; i < t.length; i++) {
         t[i] = times.get(i).asDouble();
       }
-      String label = path.equals(RuntimeBench.RUN) ? "library run+wait+delete" : "library create+start+wait+delete";
-      rows.add(new Row("berth " + label + " (warm JVM)", "library", t, null, null));
+      String label = path.equals(RuntimeBench.RUN) ? "run+wait+delete" : "create+start+wait+delete";
+      rows.add(new Row("berth library " + label + ", " + doc.path("warmup").asInt() + " warm-ups", "library", t, null, null));
     }
     return rows;
   }

@@ -7,6 +7,8 @@ import io.berth.runtime.Libexec;
 import io.berth.runtime.Runtime;
 import io.berth.sys.Libc;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,31 +26,40 @@ import java.util.Map;
  *   <li>run + waitFor + delete (no fifo).
  * </ul>
  *
- * Each phase is timed on its own too. Run as root with {@code -Dberth.libexec} pointing at
- * berth-init; scripts/bench does.
+ * Each phase is timed on its own too, and the CPU time the calling thread spent per container.
+ * The warm-up matters: after 5 iterations most of the runtime's Java code still runs in the
+ * interpreter; after a few hundred it is compiled, as in a long-running engine. With {@code
+ * --pause}, each measured container follows some idle time (see {@link #pause}). Run as root
+ * with {@code -Dberth.libexec} pointing at berth-init; scripts/bench does.
  */
 public final class RuntimeBench {
   static final String CREATE_START = "create+start";
   static final String RUN = "run";
+  /** The phase that is not wall-clock time: CPU time of the calling thread over the whole. */
+  static final String JAVA_CPU = "java cpu";
+
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private static final String USAGE =
       """
-      usage: RuntimeBench --bundle DIR [--root DIR] [--iterations N] [--warmup N]
+      usage: RuntimeBench --bundle DIR [--root DIR] [--iterations N] [--warmup N] [--pause MS]
                           [--json | --json-out FILE]
         --bundle DIR      an OCI bundle whose process exits by itself (e.g. /bin/true)
         --root DIR        state directory for the containers (default: a new one under /tmp)
         --iterations N    measured iterations of each path (default 30)
         --warmup N        iterations run first and discarded (default 5)
+        --pause MS        idle time before each measured container (default 0: back to back)
         --json            print JSON instead of the table
         --json-out FILE   print the table and write the JSON to FILE
       """;
 
-  record Options(Path bundle, Path root, int iterations, int warmup, boolean json, Path jsonOut) {
+  record Options(Path bundle, Path root, int iterations, int warmup, int pauseMs, boolean json, Path jsonOut) {
     static Options parse(String... args) {
       Path bundle = null;
       Path root = null;
       int iterations = 30;
       int warmup = 5;
+      int pauseMs = 0;
       boolean json = false;
       Path jsonOut = null;
       for (int i = 0; i < args.length; i++) {
@@ -58,6 +69,7 @@ public final class RuntimeBench {
           case "--root" -> root = Path.of(value(args, ++i, a));
           case "--iterations" -> iterations = count(value(args, ++i, a), a, 1);
           case "--warmup" -> warmup = count(value(args, ++i, a), a, 0);
+          case "--pause" -> pauseMs = count(value(args, ++i, a), a, 0);
           case "--json" -> json = true;
           case "--json-out" -> jsonOut = Path.of(value(args, ++i, a));
           default -> throw new IllegalArgumentException("unknown argument \"" + a + "\"");
@@ -69,7 +81,7 @@ public final class RuntimeBench {
       if (json && jsonOut != null) {
         throw new IllegalArgumentException("use --json or --json-out, not both");
       }
-      return new Options(bundle, root, iterations, warmup, json, jsonOut);
+      return new Options(bundle, root, iterations, warmup, pauseMs, json, jsonOut);
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -125,13 +137,15 @@ public final class RuntimeBench {
   private final Runtime runtime;
   private final Path bundle;
   private final CreateOptions opts;
+  private final int pauseMs;
   private final String idPrefix = "bench-" + ProcessHandle.current().pid() + "-";
   private int seq;
 
-  RuntimeBench(Runtime runtime, Path bundle, CreateOptions opts) {
+  RuntimeBench(Runtime runtime, Path bundle, CreateOptions opts, int pauseMs) {
     this.runtime = runtime;
     this.bundle = bundle;
     this.opts = opts;
+    this.pauseMs = pauseMs;
   }
 
   public static void main(String[] args) throws IOException {
@@ -149,27 +163,28 @@ public final class RuntimeBench {
     Runtime.adoptContainers();
     Runtime rt = new Runtime(root, Libexec.init(), warnings::add);
     int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
-    RuntimeBench bench = new RuntimeBench(rt, o.bundle(), CreateOptions.defaults().withStdio(new int[] {devNull, devNull, devNull}));
+    RuntimeBench bench = new RuntimeBench(rt, o.bundle(), CreateOptions.defaults().withStdio(new int[] {devNull, devNull, devNull}), o.pauseMs());
 
-    System.err.printf("RuntimeBench: %d warm-up and %d measured iterations of each path, bundle %s%n",
-        o.warmup(), o.iterations(), o.bundle());
+    System.err.printf("RuntimeBench: %d warm-up and %d measured iterations of each path, %d ms pause, bundle %s%n",
+        o.warmup(), o.iterations(), o.pauseMs(), o.bundle());
     Phases createStart = new Phases();
     Phases run = new Phases();
     for (int i = 0; i < o.warmup(); i++) {
-      bench.createStart(new Phases());
-      bench.run(new Phases());
+      bench.createStart(new Phases(), false);
+      bench.run(new Phases(), false);
     }
     for (int i = 0; i < o.iterations(); i++) {
-      bench.createStart(createStart);
-      bench.run(run);
+      bench.createStart(createStart, true);
+      bench.run(run, true);
     }
     warnings.forEach(w -> System.err.println("RuntimeBench: runtime warning: " + w));
 
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("benchmark", "berth-runtime library, start-to-exit in one warm JVM");
+    doc.put("benchmark", "berth-runtime library, start-to-exit in one JVM");
     doc.put("bundle", o.bundle().toAbsolutePath().toString());
     doc.put("iterations", o.iterations());
     doc.put("warmup", o.warmup());
+    doc.put("pause_ms", o.pauseMs());
     doc.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     Map<String, Object> paths = new LinkedHashMap<>();
     paths.put(CREATE_START, createStart.toJson());
@@ -207,10 +222,17 @@ public final class RuntimeBench {
     return t.render();
   }
 
-  /** create, start, waitFor, delete; each phase timed, and the whole. */
-  void createStart(Phases p) {
+  /**
+   * create, start, waitFor, delete; each phase timed, the whole, and the CPU time this thread
+   * spent on it (the runtime's Java work, without berth-init, the container, JIT or GC).
+   */
+  void createStart(Phases p, boolean measured) {
     String id = idPrefix + seq++;
+    if (measured) {
+      pause();
+    }
     try {
+      long c0 = CPU.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       int pid = runtime.create(id, bundle, opts);
       long t1 = System.nanoTime();
@@ -221,21 +243,27 @@ public final class RuntimeBench {
       checkExit(id, code);
       runtime.delete(id, false);
       long t4 = System.nanoTime();
+      long c1 = CPU.getCurrentThreadCpuTime();
       p.add("create", t1 - t0);
       p.add("start", t2 - t1);
       p.add("wait", t3 - t2);
       p.add("delete", t4 - t3);
       p.add("total", t4 - t0);
+      p.add(JAVA_CPU, c1 - c0);
     } catch (RuntimeException e) {
       cleanUp(id, e);
       throw e;
     }
   }
 
-  /** run, waitFor, delete; each phase timed, and the whole. */
-  void run(Phases p) {
+  /** run, waitFor, delete; timed as {@link #createStart} is. */
+  void run(Phases p, boolean measured) {
     String id = idPrefix + seq++;
+    if (measured) {
+      pause();
+    }
     try {
+      long c0 = CPU.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       int pid = runtime.run(id, bundle, opts);
       long t1 = System.nanoTime();
@@ -244,13 +272,31 @@ public final class RuntimeBench {
       checkExit(id, code);
       runtime.delete(id, false);
       long t3 = System.nanoTime();
+      long c1 = CPU.getCurrentThreadCpuTime();
       p.add("run", t1 - t0);
       p.add("wait", t2 - t1);
       p.add("delete", t3 - t2);
       p.add("total", t3 - t0);
+      p.add(JAVA_CPU, c1 - c0);
     } catch (RuntimeException e) {
       cleanUp(id, e);
       throw e;
+    }
+  }
+
+  /**
+   * Idles before a container when asked to. Moving a process into a v1 cgroup waits for an RCU
+   * grace period unless another move happened just before (the kernel keeps the threadgroup
+   * lock's fast path off for a while), so back-to-back containers can be cheaper than a lone one.
+   */
+  private void pause() {
+    if (pauseMs > 0) {
+      try {
+        Thread.sleep(pauseMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
     }
   }
 

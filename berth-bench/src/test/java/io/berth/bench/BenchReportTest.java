@@ -30,12 +30,12 @@ class BenchReportTest {
   void libraryRowsComeFromTheTotals() throws Exception {
     var doc = JSON.readTree(
         """
-        {"paths": {"create+start": {"total": {"times_ms": [8, 9]}},
+        {"warmup": 200, "paths": {"create+start": {"total": {"times_ms": [8, 9]}},
                    "run": {"total": {"times_ms": [5, 6, 7]}}}}
         """);
     List<Row> rows = BenchReport.fromLibrary(doc);
     assertEquals(2, rows.size());
-    assertTrue(rows.get(0).tool().contains("run+wait+delete"));
+    assertEquals("berth library run+wait+delete, 200 warm-ups", rows.get(0).tool());
     assertEquals(6.0, rows.get(0).stats().median());
     assertEquals(8.5, rows.get(1).stats().median());
   }
@@ -49,6 +49,17 @@ class BenchReportTest {
     assertNull(BenchReport.ratio(rows, berth, "crun"));
     String table = BenchReport.table(rows);
     assertTrue(table.contains("2.00"), table);
+  }
+
+  @Test
+  void modesKeepTheOrderTheyAreFirstNamed() {
+    Map<String, List<java.nio.file.Path>> files = new LinkedHashMap<>();
+    List<String> modes = new java.util.ArrayList<>();
+    BenchReport.putMode(files, modes, "isolated=/a.json");
+    BenchReport.putMode(files, modes, "back-to-back=/b.json");
+    BenchReport.putMode(files, modes, "isolated=/c.json");
+    assertEquals(List.of("isolated", "back-to-back"), modes);
+    assertEquals(List.of(java.nio.file.Path.of("/a.json"), java.nio.file.Path.of("/c.json")), files.get("isolated"));
   }
 
   @Test

@@ -18,15 +18,17 @@ class RuntimeBenchOptionsTest {
     assertNull(o.root());
     assertEquals(30, o.iterations());
     assertEquals(5, o.warmup());
+    assertEquals(0, o.pauseMs());
     assertFalse(o.json());
   }
 
   @Test
   void everyOption() {
-    Options o = Options.parse("--bundle", "/b", "--root", "/r", "--iterations", "7", "--warmup", "0", "--json");
+    Options o = Options.parse("--bundle", "/b", "--root", "/r", "--iterations", "7", "--warmup", "0", "--pause", "100", "--json");
     assertEquals(Path.of("/r"), o.root());
     assertEquals(7, o.iterations());
     assertEquals(0, o.warmup());
+    assertEquals(100, o.pauseMs());
     assertTrue(o.json());
   }
 

@@ -81,6 +81,7 @@ public final class RuntimeCli {
 
   public static int execute(String... args) {
     RuntimeCli top = new RuntimeCli();
+    routeLibraryWarnings(top);
     CommandLine cl = new CommandLine(top);
     // The container's command line is the container's: options after it are not ours.
     cl.getSubcommands().get("exec").setStopAtPositional(true);
@@ -103,6 +104,35 @@ public final class RuntimeCli {
           return 2;
         });
     return cl.execute(args);
+  }
+
+  /** The libraries log through java.util.logging: one line each, through our --log. */
+  private static void routeLibraryWarnings(RuntimeCli top) {
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    for (var h : root.getHandlers()) {
+      root.removeHandler(h);
+    }
+    root.addHandler(
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+              String msg = r.getMessage();
+              if (r.getParameters() != null) {
+                msg = java.text.MessageFormat.format(msg, r.getParameters());
+              }
+              top.log().warn(msg);
+            } else if (top.debug) {
+              top.log().debug(r.getMessage());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        });
   }
 
   /** One line for the errors users cause; null for bugs, which keep their stack trace. */

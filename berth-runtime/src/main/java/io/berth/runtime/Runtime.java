@@ -98,6 +98,10 @@ public final class Runtime {
     }
     SpecValidator.validate(spec, true);
     checkSecurityModules(spec);
+    List<String> dropped = PlanCompiler.droppedAmbient(spec.process().capabilities());
+    if (!dropped.isEmpty()) {
+      warn.accept("ambient capabilities " + dropped + " are not both permitted and inheritable: not raised");
+    }
     Path rootfs = bundleDir.resolve(spec.root().path()).normalize();
     if (!Files.isDirectory(rootfs)) {
       throw new InvalidSpecException("root.path " + rootfs + " is not a directory");
@@ -117,6 +121,14 @@ public final class Runtime {
       if (withFifo) {
         fifo = store.fifo(id);
         Libc.mkfifo(fifo.toString(), 0622);
+        // Exactly 0622 whatever the umask, owned by the container's root: its init reopens the
+        // fifo for writing after switching to the container's user.
+        Files.setPosixFilePermissions(fifo, java.nio.file.attribute.PosixFilePermissions.fromString("rw--w--w-"));
+        long[] root = containerRoot(spec);
+        if (root[0] != 0 || root[1] != 0) {
+          Files.setAttribute(fifo, "unix:uid", (int) root[0]);
+          Files.setAttribute(fifo, "unix:gid", (int) root[1]);
+        }
       }
       ContainerRecord rec =
           new ContainerRecord(
@@ -183,6 +195,25 @@ public final class Runtime {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  /** The host uid and gid that the container's root maps to (0, 0 without a user namespace). */
+  private static long[] containerRoot(Spec spec) {
+    long uid = 0;
+    long gid = 0;
+    if (spec.linux() != null) {
+      for (var m : spec.linux().uidMappings() == null ? List.<io.berth.oci.Linux.IdMapping>of() : spec.linux().uidMappings()) {
+        if (m.containerID() == 0) {
+          uid = m.hostID();
+        }
+      }
+      for (var m : spec.linux().gidMappings() == null ? List.<io.berth.oci.Linux.IdMapping>of() : spec.linux().gidMappings()) {
+        if (m.containerID() == 0) {
+          gid = m.hostID();
+        }
+      }
+    }
+    return new long[] {uid, gid};
   }
 
   private static void checkSecurityModules(Spec spec) {

@@ -40,7 +40,9 @@ public enum Op {
   KEEPCAPS(36),
   MKDIR_IN_ROOT(37),
   MOUNT_PROPAGATION(38),
-  CAPBSET(39);
+  CAPBSET(39),
+  CLOEXEC_FROM(40),
+  CHROOT(41);
 
   final int code;
 

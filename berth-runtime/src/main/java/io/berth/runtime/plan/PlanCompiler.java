@@ -52,13 +52,11 @@ public final class PlanCompiler {
     Linux linux = spec.linux() != null ? spec.linux() : emptyLinux();
     Map<NamespaceType, String> ns = namespaces(linux);
     boolean newUserns = ns.containsKey(NamespaceType.USER) && ns.get(NamespaceType.USER) == null;
-    if (!ns.containsKey(NamespaceType.MOUNT)) {
-      throw new InvalidSpecException("a mount namespace is required (linux.namespaces lacks \"mount\")");
-    }
+    boolean mountns = ns.containsKey(NamespaceType.MOUNT);
     if ((spec.hostname() != null && !spec.hostname().isEmpty()
             || spec.domainname() != null && !spec.domainname().isEmpty())
-        && !(ns.containsKey(NamespaceType.UTS) && ns.get(NamespaceType.UTS) == null)) {
-      throw new InvalidSpecException("hostname and domainname need a new UTS namespace");
+        && !ns.containsKey(NamespaceType.UTS)) {
+      throw new InvalidSpecException("hostname and domainname need a UTS namespace (they would change the host's)");
     }
     Spec.Process proc = spec.process();
 
@@ -107,7 +105,8 @@ public final class PlanCompiler {
         propagation == null || propagation.isEmpty()
             ? MS_SLAVE | MS_REC
             : MountOptions.propagation(propagation);
-    if (ns.get(NamespaceType.MOUNT) == null) {
+    if (mountns) {
+      // In a new mount namespace, or one joined by path: either way the root is set up there.
       plan.add(Op.MOUNT_PROPAGATION, "/", (rootProp & MountOptions.MS_SHARED) != 0 ? MS_SLAVE | MS_REC : rootProp);
       plan.add(Op.MOUNT, rootfs, rootfs, "", MS_BIND | MS_REC, "");
       plan.add(Op.SET_ROOT, rootfs);
@@ -125,6 +124,7 @@ public final class PlanCompiler {
       }
       devices(plan, linux.devices() == null ? List.of() : linux.devices(), newUserns);
     } else {
+      // No mount namespace: mounts would land in the host's, so there are none; only a chroot.
       plan.add(Op.SET_ROOT, rootfs);
     }
     if (proc.oomScoreAdj() != null) {
@@ -135,7 +135,10 @@ public final class PlanCompiler {
     }
     plan.add(Op.SYNC, SYNC_MOUNTED);
     hooks(plan, spec.hooks() == null ? null : spec.hooks().createContainer());
-    if (ns.get(NamespaceType.MOUNT) == null) {
+    if (!mountns) {
+      plan.add(Op.CHROOT, rootfs);
+      sysctls(plan, linux);
+    } else {
       if (ctx.noPivot()) {
         plan.add(Op.MOVE_ROOT, rootfs);
       } else {
@@ -155,9 +158,6 @@ public final class PlanCompiler {
       if (spec.root().isReadonly()) {
         plan.add(Op.MOUNT, "", "/", "", MS_BIND | MS_REMOUNT | MS_RDONLY, "");
       }
-    }
-    if (ns.get(NamespaceType.MOUNT) != null) {
-      sysctls(plan, linux);
     }
     if (spec.hostname() != null && !spec.hostname().isEmpty()) {
       plan.add(Op.SETHOSTNAME, spec.hostname());
@@ -395,7 +395,7 @@ public final class PlanCompiler {
     boolean nnp = proc.isNoNewPrivileges();
     if (ctx.seccomp() != null && !nnp) {
       // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the user may drop.
-      plan.add(Op.SECCOMP, ctx.seccomp().flags(), ctx.seccomp().filter());
+      seccomp(plan, ctx);
     }
     Spec.Capabilities caps = proc.capabilities();
     // The bounding set shrinks while we are still root: it needs CAP_SETPCAP in effect.
@@ -410,7 +410,7 @@ public final class PlanCompiler {
         capMask(caps == null ? null : caps.effective(), ctx.capLastCap()),
         capMask(caps == null ? null : caps.permitted(), ctx.capLastCap()),
         capMask(caps == null ? null : caps.inheritable(), ctx.capLastCap()),
-        capMask(caps == null ? null : caps.ambient(), ctx.capLastCap()));
+        effectiveAmbient(caps, ctx.capLastCap()));
     if (nnp) {
       plan.add(Op.NO_NEW_PRIVS);
     }
@@ -424,13 +424,19 @@ public final class PlanCompiler {
 
   private static void finish(Plan plan, Spec.Process proc, CreateContext ctx) {
     if (ctx.seccomp() != null && proc.isNoNewPrivileges()) {
-      plan.add(Op.SECCOMP, ctx.seccomp().flags(), ctx.seccomp().filter());
+      seccomp(plan, ctx);
     }
     plan.addAll(Op.ENV, proc.env() == null ? List.of() : proc.env());
     List<Object> exec = new ArrayList<>();
     exec.add(ctx.preserveFds());
     exec.addAll(proc.args());
     plan.addAll(Op.EXEC, exec);
+  }
+
+  /** The filter may forbid close_range, so the fds are marked close-on-exec before it loads. */
+  private static void seccomp(Plan plan, CreateContext ctx) {
+    plan.add(Op.CLOEXEC_FROM, 3 + ctx.preserveFds());
+    plan.add(Op.SECCOMP, ctx.seccomp().flags(), ctx.seccomp().filter());
   }
 
   private static String pathOf(List<String> env) {
@@ -440,6 +446,29 @@ public final class PlanCompiler {
       }
     }
     return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  }
+
+  /**
+   * The kernel raises an ambient capability only if it is also permitted and inheritable;
+   * others are left out (as runc does), and {@link #droppedAmbient} names them for a warning.
+   */
+  static String effectiveAmbient(Spec.Capabilities caps, int lastCap) {
+    if (caps == null) {
+      return "0";
+    }
+    long amb = Long.parseUnsignedLong(capMask(caps.ambient(), lastCap));
+    long inh = Long.parseUnsignedLong(capMask(caps.inheritable(), lastCap));
+    long prm = Long.parseUnsignedLong(capMask(caps.permitted(), lastCap));
+    return Long.toUnsignedString(amb & inh & prm);
+  }
+
+  public static List<String> droppedAmbient(Spec.Capabilities caps) {
+    if (caps == null || caps.ambient() == null) {
+      return List.of();
+    }
+    List<String> inh = caps.inheritable() == null ? List.of() : caps.inheritable();
+    List<String> prm = caps.permitted() == null ? List.of() : caps.permitted();
+    return caps.ambient().stream().filter(c -> !inh.contains(c) || !prm.contains(c)).toList();
   }
 
   /** A capability set as a 64-bit mask, without capabilities this kernel lacks. */
