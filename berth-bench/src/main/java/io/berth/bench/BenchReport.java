@@ -42,6 +42,9 @@ public final class BenchReport {
     List<Map<String, String>> failed = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      if (!List.of("--hyperfine", "--library", "--out", "--meta", "--failed").contains(a)) {
+        fail("unknown argument \"" + a + "\"");
+      }
       String v = i + 1 < args.length ? args[++i] : fail(a + " needs a value");
       switch (a) {
         case "--hyperfine" -> putMode(hyperfine, modes, v);

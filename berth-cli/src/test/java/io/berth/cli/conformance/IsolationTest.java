@@ -3,6 +3,7 @@ package io.berth.cli.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -159,5 +160,54 @@ class IsolationTest extends ConformanceBase {
     Path parent = dir.getParent();
     Files.setPosixFilePermissions(parent, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     assertTrue(Files.isDirectory(dir));
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void createAndStartInAUserNamespace(TestRuntime rt) throws Exception {
+    Bundle b = bundle().script("id -u");
+    b.linux().withArray("namespaces").addObject().put("type", "user");
+    b.linux().putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 200000).put("size", 65536);
+    b.linux().putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 200000).put("size", 65536);
+    chownTree(b.dir, 200000);
+    b.mounts().removeIf(m -> m.get("destination").asText().startsWith("/sys"));
+    b.linux().remove("resources");
+    b.write();
+    String id = id(rt);
+    ok(rt.run(tmp, "create", "--bundle", b.dir.toString(), id));
+    ok(rt.run(tmp, "start", id));
+    awaitStatus(rt, id, "stopped");
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void withoutAMountNamespaceTheRootIsAChroot(TestRuntime rt) {
+    assumeFalse(rt.name.equals("runc"), "runc 1.1.5 needs /proc inside the rootfs to close fds");
+    Bundle b = bundle().script("ls / | tr '\\n' ' '");
+    b.linux().withArray("namespaces").removeIf(n -> n.get("type").asText().equals("mount"));
+    b.config.putArray("mounts");
+    b.linux().remove("maskedPaths");
+    b.linux().remove("readonlyPaths");
+    b.config.with("root").put("readonly", false);
+    var r = ok(run(rt, b));
+    assertTrue(r.out().startsWith("bin etc tmp"), r.out());
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void hostnameInAJoinedUtsNamespace(TestRuntime rt) throws Exception {
+    Process holder = new ProcessBuilder("unshare", "--uts", "sleep", "1000").start();
+    onCleanup(holder::destroyForcibly);
+    String nsPath = "/proc/" + holder.pid() + "/ns/uts";
+    Thread.sleep(200);
+    Bundle b = bundle().script("hostname");
+    for (var n : b.linux().withArray("namespaces")) {
+      if (n.get("type").asText().equals("uts")) {
+        ((ObjectNode) n).put("path", nsPath);
+      }
+    }
+    b.config.put("hostname", "joined-uts");
+    var r = ok(run(rt, b));
+    assertEquals("joined-uts\n", r.out());
   }
 }

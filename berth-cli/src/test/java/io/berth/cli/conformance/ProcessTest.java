@@ -144,4 +144,29 @@ class ProcessTest extends ConformanceBase {
     var r = rt.run(tmp, "create", "--bundle", none.dir.toString(), id(rt));
     assertNotEquals(0, r.code(), "no process: " + r);
   }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void anAllowListProfileWithoutCloseRangeStillStarts(TestRuntime rt) {
+    // Old allow-lists (Docker's of 2017, the runtime-tools suite's) lack close_range: the
+    // runtime must not need it once the filter is loaded.
+    Bundle b = bundle().script("echo allowed; mkdir /tmp/x 2>/dev/null || echo denied");
+    ObjectNode sc = b.linux().putObject("seccomp");
+    sc.put("defaultAction", "SCMP_ACT_ERRNO");
+    Bundle.strings(sc, "architectures", "SCMP_ARCH_X86_64");
+    ObjectNode allow = sc.putArray("syscalls").addObject();
+    Bundle.strings(allow, "names",
+        "read", "write", "open", "openat", "close", "fstat", "newfstatat", "stat", "lstat", "mmap", "mprotect",
+        "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "ioctl", "access", "execve",
+        "exit", "exit_group", "getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "fcntl",
+        "dup2", "dup3", "uname", "arch_prctl", "set_tid_address", "set_robust_list", "prlimit64",
+        "getcwd", "chdir", "wait4", "clone", "fork", "vfork", "pipe", "pipe2", "futex", "getrandom",
+        "capget", "capset", "prctl", "setgroups", "setresuid", "setresgid", "setuid", "setgid",
+        "umask", "sigaltstack", "rseq", "readlink", "getdents64", "poll", "statx", "lseek", "seccomp",
+        "fstatfs", "statfs", "sched_yield", "nanosleep", "getpgrp", "setpgid", "getpgid", "getsid", "setsid");
+    allow.put("action", "SCMP_ACT_ALLOW");
+    b.process().put("noNewPrivileges", true);
+    var r = ok(run(rt, b));
+    assertEquals("allowed\ndenied\n", r.out());
+  }
 }
