@@ -9,39 +9,72 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code exec}: a new process in a running container, from --process FILE or from the
  * container's own process settings with the arguments and flags given here.
  */
-@Command(name = "exec", description = "Run a process in a running container.")
-final class ExecCommand implements Callable<Integer> {
-  @ParentCommand RuntimeCli top;
+final class ExecCommand {
+  static final String USAGE =
+      "exec [--process FILE | -t | -d | --pid-file F | --console-socket S | --cwd DIR | -e K=V |"
+          + " -u UID[:GID] | -g GID | -c CAP | --no-new-privs | --preserve-fds N] ID [COMMAND [ARG...]]";
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
-  @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> args = new ArrayList<>();
-  @Option(names = {"--process", "-p"}) Path processFile;
-  @Option(names = {"--tty", "-t"}) boolean tty;
-  @Option(names = {"--detach", "-d"}) boolean detach;
-  @Option(names = "--pid-file") Path pidFile;
-  @Option(names = "--console-socket") String consoleSocket;
-  @Option(names = "--cwd") String cwd;
-  @Option(names = {"--env", "-e"}) List<String> env = new ArrayList<>();
-  @Option(names = {"--user", "-u"}, description = "UID[:GID]") String user;
-  @Option(names = {"--additional-gids", "-g"}) List<Long> additionalGids = new ArrayList<>();
-  @Option(names = {"--cap", "-c"}) List<String> caps = new ArrayList<>();
-  @Option(names = "--no-new-privs") boolean noNewPrivs;
-  @Option(names = "--preserve-fds", defaultValue = "0") int preserveFds;
-  @Option(names = "--apparmor") String apparmor;
-  @Option(names = "--process-label") String processLabel;
+  private final RuntimeCli top;
+  String id;
+  List<String> args = new ArrayList<>();
+  Path processFile;
+  boolean tty;
+  boolean detach;
+  Path pidFile;
+  String consoleSocket;
+  String cwd;
+  List<String> env = new ArrayList<>();
+  String user;
+  List<Long> additionalGids = new ArrayList<>();
+  List<String> caps = new ArrayList<>();
+  boolean noNewPrivs;
+  int preserveFds;
+  String apparmor;
+  String processLabel;
 
-  @Override
-  public Integer call() throws IOException {
+  ExecCommand(RuntimeCli top) {
+    this.top = top;
+  }
+
+  int run(List<String> argv) throws IOException {
+    Flags f = new Flags("exec", argv, 2);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--process", "-p" -> processFile = Path.of(f.value(flag));
+        case "--tty", "-t" -> tty = true;
+        case "--detach", "-d" -> detach = true;
+        case "--pid-file" -> pidFile = Path.of(f.value(flag));
+        case "--console-socket" -> consoleSocket = f.value(flag);
+        case "--cwd" -> cwd = f.value(flag);
+        case "--env", "-e" -> env.add(f.value(flag));
+        case "--user", "-u" -> user = f.value(flag);
+        case "--additional-gids", "-g" -> additionalGids.add(f.longValue(flag));
+        case "--cap", "-c" -> caps.add(f.value(flag));
+        case "--no-new-privs" -> noNewPrivs = true;
+        case "--preserve-fds" -> preserveFds = f.intValue(flag);
+        case "--apparmor" -> apparmor = f.value(flag);
+        case "--process-label" -> processLabel = f.value(flag);
+        case "--ignore-paused" -> { }
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return top.usage(USAGE);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    List<String> pos = f.positionals(1, -1, USAGE);
+    id = pos.get(0);
+    args = new ArrayList<>(pos.subList(1, pos.size()));
+    return call();
+  }
+
+  private int call() throws IOException {
     Runtime rt = top.runtime();
     Spec.Process process = processFile != null ? readProcess() : fromFlags(rt);
     boolean terminal = consoleSocket == null && process.isTerminal();
@@ -68,7 +101,6 @@ final class ExecCommand implements Callable<Integer> {
       return code;
     }
   }
-
   private Spec.Process readProcess() throws IOException {
     return SpecJson.parse(java.nio.file.Files.readAllBytes(processFile), Spec.Process.class, processFile.toString());
   }

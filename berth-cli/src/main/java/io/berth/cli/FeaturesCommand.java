@@ -8,12 +8,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
 
 /** {@code features}: what this runtime implements, as the features.md document. */
-@Command(name = "features", description = "Print the features this runtime supports (features.md).")
-final class FeaturesCommand implements Callable<Integer> {
+final class FeaturesCommand {
   static final List<String> MOUNT_OPTIONS =
       List.of(
           "async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "lazytime", "loud",
@@ -22,8 +19,9 @@ final class FeaturesCommand implements Callable<Integer> {
           "remount", "ro", "rprivate", "rshared", "rslave", "runbindable", "rw", "shared",
           "silent", "slave", "strictatime", "suid", "symfollow", "sync", "unbindable");
 
-  @Override
-  public Integer call() {
+  private FeaturesCommand() {}
+
+  static int run() {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("ociVersionMin", "1.0.0");
     doc.put("ociVersionMax", DefaultSpec.OCI_VERSION);

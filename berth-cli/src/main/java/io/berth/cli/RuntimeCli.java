@@ -17,49 +17,46 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import java.util.Map;
 
 /** {@code berth-runtime}: the runc-compatible command line over {@link Runtime}. */
-@Command(
-    name = "berth-runtime",
-    mixinStandardHelpOptions = true,
-    version = "berth-runtime 0.1.0\nspec: " + DefaultSpec.OCI_VERSION,
-    description = "Run containers from OCI bundles (runc-compatible).",
-    subcommands = {
-      RuntimeCli.Create.class, RuntimeCli.Start.class, RuntimeCli.StateCmd.class,
-      RuntimeCli.Kill.class, RuntimeCli.Delete.class, RuntimeCli.Run.class, ExecCommand.class,
-      RuntimeCli.Ps.class, RuntimeCli.ListCmd.class, RuntimeCli.Pause.class,
-      RuntimeCli.Resume.class, UpdateCommand.class, FeaturesCommand.class, RuntimeCli.SpecCmd.class
-    })
 public final class RuntimeCli {
-  @Option(names = "--root", description = "state directory (default ${DEFAULT-VALUE})", defaultValue = "/run/berth-runtime")
-  Path root;
+  static final String VERSION = "berth-runtime 0.1.0\nspec: " + DefaultSpec.OCI_VERSION;
+  static final String HELP =
+      """
+      berth-runtime: run containers from OCI bundles (runc-compatible)
 
-  @Option(names = "--log", description = "log file")
+      usage: berth-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND ...
+
+      commands:
+        create    create a container from a bundle; start runs it
+        start     start a created container
+        state     print a container's state (runtime.md) as JSON
+        kill      send a signal (default SIGTERM) to a container
+        delete    delete a stopped (or, with --force, any) container
+        run       create and start a container; wait for it unless --detach
+        exec      run a process in a running container
+        ps        list the processes of a container
+        list      list containers
+        pause     freeze every process of a container
+        resume    thaw a paused container
+        update    update a container's resource limits
+        features  print the features this runtime supports (features.md)
+        spec      write a default config.json into the bundle
+
+      'berth-runtime COMMAND --help' describes a command's flags.
+      """;
+  static final String CREATE_FLAGS =
+      "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot]";
+
+  Path root = Path.of("/run/berth-runtime");
   Path logFile;
-
-  @Option(names = "--log-format", description = "text or json", defaultValue = "text")
-  String logFormat;
-
-  @Option(names = "--debug", description = "debug output")
+  String logFormat = "text";
   boolean debug;
-
-  @Option(names = "--systemd-cgroup", description = "not supported: Berth uses cgroupfs", hidden = true)
   boolean systemdCgroup;
-
-  @Option(names = "--rootless", description = "accepted for runc compatibility", hidden = true)
-  String rootless;
-
-  @Option(names = "--criu", hidden = true)
-  String criu;
-
-  Log log;
+  private Log log;
 
   Log log() {
     if (log == null) {
@@ -75,35 +72,104 @@ public final class RuntimeCli {
     return new Runtime(root, io.berth.runtime.Libexec.init(), m -> log().warn(m));
   }
 
+  int usage(String usage) {
+    System.out.println("usage: berth-runtime " + usage);
+    return 0;
+  }
+
   public static void main(String[] args) {
     System.exit(execute(args));
   }
 
   public static int execute(String... args) {
-    RuntimeCli top = new RuntimeCli();
-    routeLibraryWarnings(top);
-    CommandLine cl = new CommandLine(top);
-    // The container's command line is the container's: options after it are not ours.
-    cl.getSubcommands().get("exec").setStopAtPositional(true);
-    cl.getSubcommands().get("ps").setStopAtPositional(true);
-    cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          String msg = describe(ex);
-          if (msg == null) {
-            throw ex;
+    RuntimeCli cli = new RuntimeCli();
+    routeLibraryWarnings(cli);
+    try {
+      return cli.dispatch(List.of(args));
+    } catch (Flags.UsageException e) {
+      System.err.println("berth-runtime: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      String msg = describe(e);
+      if (msg == null) {
+        e.printStackTrace();
+        return 1;
+      }
+      cli.log().error(msg);
+      if (cli.debug) {
+        e.printStackTrace();
+      }
+      return 1;
+    }
+  }
+
+  private int dispatch(List<String> argv) throws Exception {
+    Flags f = new Flags("", argv, 1);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--root" -> root = Path.of(f.value(flag));
+        case "--log" -> logFile = Path.of(f.value(flag));
+        case "--log-format" -> logFormat = f.value(flag);
+        case "--debug" -> debug = true;
+        case "--systemd-cgroup" -> systemdCgroup = true;
+        case "--rootless", "--criu" -> f.value(flag); // accepted for runc compatibility
+        case "--version", "-v" -> {
+          System.out.println(VERSION);
+          return 0;
+        }
+        default -> {
+          if (Flags.isHelp(flag)) {
+            System.out.print(HELP);
+            return 0;
           }
-          top.log().error(msg);
-          if (top.debug) {
-            ex.printStackTrace();
-          }
-          return 1;
-        });
-    cl.setParameterExceptionHandler(
-        (ex, a) -> {
-          System.err.println("berth-runtime: " + ex.getMessage());
-          return 2;
-        });
-    return cl.execute(args);
+          throw new Flags.UsageException("unknown global flag " + flag + " (see --help)");
+        }
+      }
+    }
+    List<String> rest = f.positionals();
+    if (rest.isEmpty()) {
+      System.out.print(HELP);
+      return 0;
+    }
+    String cmd = rest.get(0);
+    List<String> args = rest.subList(1, rest.size());
+    return switch (cmd) {
+      case "create" -> create(args, false);
+      case "run" -> create(args, true);
+      case "start" -> withId("start", args, id -> runtime().start(id));
+      case "state" -> withId("state", args, id -> System.out.println(SpecJson.toPrettyString(runtime().state(id))));
+      case "pause" -> withId("pause", args, id -> runtime().pause(id));
+      case "resume" -> withId("resume", args, id -> runtime().resume(id));
+      case "kill" -> kill(args);
+      case "delete", "rm" -> delete(args);
+      case "exec" -> new ExecCommand(this).run(args);
+      case "ps" -> ps(args);
+      case "list", "ls" -> list(args);
+      case "update" -> UpdateCommand.run(this, args);
+      case "features" -> FeaturesCommand.run();
+      case "spec" -> spec(args);
+      case "help" -> {
+        System.out.print(HELP);
+        yield 0;
+      }
+      default -> throw new Flags.UsageException("unknown command \"" + cmd + "\" (see --help)");
+    };
+  }
+
+  private interface IdAction {
+    void run(String id) throws Exception;
+  }
+
+  private int withId(String cmd, List<String> args, IdAction action) throws Exception {
+    Flags f = new Flags(cmd, args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      if (Flags.isHelp(flag)) {
+        return usage(cmd + " ID");
+      }
+      throw f.unknown(flag);
+    }
+    action.run(f.positionals(1, 1, "ID").get(0));
+    return 0;
   }
 
   /** The libraries log through java.util.logging: one line each, through our --log. */
@@ -116,14 +182,14 @@ public final class RuntimeCli {
         new java.util.logging.Handler() {
           @Override
           public void publish(java.util.logging.LogRecord r) {
+            String msg = r.getMessage();
+            if (r.getParameters() != null) {
+              msg = java.text.MessageFormat.format(msg, r.getParameters());
+            }
             if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-              String msg = r.getMessage();
-              if (r.getParameters() != null) {
-                msg = java.text.MessageFormat.format(msg, r.getParameters());
-              }
               top.log().warn(msg);
-            } else if (top.debug) {
-              top.log().debug(r.getMessage());
+            } else {
+              top.log().debug(msg);
             }
           }
 
@@ -160,249 +226,256 @@ public final class RuntimeCli {
         pidFile == null ? null : pidFile.toAbsolutePath(), consoleSocket, fds, noPivot, CreateOptions.INHERIT);
   }
 
-  abstract static class Sub implements Callable<Integer> {
-    @ParentCommand RuntimeCli top;
-  }
-
-  @Command(name = "create", description = "Create a container from a bundle; start runs it.")
-  static final class Create extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-    @Option(names = {"--bundle", "-b"}, defaultValue = ".") Path bundle;
-    @Option(names = "--pid-file") Path pidFile;
-    @Option(names = "--console-socket") String consoleSocket;
-    @Option(names = "--preserve-fds", defaultValue = "0") int preserveFds;
-    @Option(names = "--no-pivot") boolean noPivot;
-    @Option(names = "--no-new-keyring") boolean noNewKeyring;
-
-    @Override
-    public Integer call() {
-      top.runtime().create(id, bundle, createOptions(pidFile, consoleSocket, preserveFds, noPivot));
-      return 0;
-    }
-  }
-
-  @Command(name = "start", description = "Start a created container.")
-  static final class Start extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-
-    @Override
-    public Integer call() {
-      top.runtime().start(id);
-      return 0;
-    }
-  }
-
-  @Command(name = "state", description = "Print a container's state (runtime.md) as JSON.")
-  static final class StateCmd extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-
-    @Override
-    public Integer call() {
-      System.out.println(SpecJson.toPrettyString(top.runtime().state(id)));
-      return 0;
-    }
-  }
-
-  @Command(name = "kill", description = "Send a signal (default SIGTERM) to a container's process.")
-  static final class Kill extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-    @Parameters(index = "1", paramLabel = "SIGNAL", defaultValue = "TERM") String signal;
-    @Option(names = {"--all", "-a"}, description = "signal every process of the container") boolean all;
-
-    @Override
-    public Integer call() {
-      top.runtime().kill(id, Signals.parse(signal), all);
-      return 0;
-    }
-  }
-
-  @Command(name = "delete", description = "Delete a stopped (or, with --force, any) container.")
-  static final class Delete extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-    @Option(names = {"--force", "-f"}) boolean force;
-
-    @Override
-    public Integer call() {
-      top.runtime().delete(id, force);
-      return 0;
-    }
-  }
-
-  @Command(name = "run", description = "Create and start a container; wait for it unless --detach.")
-  static final class Run extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-    @Option(names = {"--bundle", "-b"}, defaultValue = ".") Path bundle;
-    @Option(names = "--pid-file") Path pidFile;
-    @Option(names = "--console-socket") String consoleSocket;
-    @Option(names = "--preserve-fds", defaultValue = "0") int preserveFds;
-    @Option(names = "--no-pivot") boolean noPivot;
-    @Option(names = "--no-new-keyring") boolean noNewKeyring;
-    @Option(names = {"--detach", "-d"}) boolean detach;
-    @Option(names = "--keep", description = "keep the container's state after it exits") boolean keep;
-
-    @Override
-    public Integer call() throws IOException {
-      Runtime rt = top.runtime();
-      boolean terminal = consoleSocket == null && wantsTerminal(bundle);
-      if (terminal && detach) {
-        throw new ContainerException("a terminal with --detach needs --console-socket");
-      }
-      if (!detach) {
-        Runtime.adoptContainers();
-      }
-      try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
-        String socket = console != null ? console.socketPath() : consoleSocket;
-        int pid = rt.run(id, bundle, createOptions(pidFile, socket, preserveFds, noPivot));
-        if (detach) {
-          return 0;
-        }
-        if (console != null) {
-          console.attach();
-        }
-        SignalForwarder.forward(pid);
-        int code = Runtime.waitFor(pid);
-        if (console != null) {
-          console.drain();
-        }
-        if (!keep) {
-          rt.delete(id, true);
-        }
-        return code;
-      }
-    }
-
-    private static boolean wantsTerminal(Path bundle) {
-      try {
-        Spec spec = SpecJson.readConfig(bundle.resolve("config.json"));
-        return spec.process() != null && spec.process().isTerminal();
-      } catch (IOException | RuntimeException e) {
-        return false; // create reports a bad config with a better message
-      }
-    }
-  }
-
-  @Command(name = "ps", description = "List the processes of a container.")
-  static final class Ps extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-    @Option(names = {"--format", "-f"}, defaultValue = "table") String format;
-    @Parameters(index = "1..*", paramLabel = "PS_ARGS") List<String> psArgs = new ArrayList<>();
-
-    @Override
-    public Integer call() throws Exception {
-      List<Integer> pids = top.runtime().pids(id);
-      if (format.equals("json")) {
-        System.out.println(SpecJson.toString(pids));
-        return 0;
-      }
-      if (!format.equals("table")) {
-        throw new ContainerException("unknown --format \"" + format + "\": use table or json");
-      }
-      List<String> cmd = new ArrayList<>();
-      cmd.add("ps");
-      cmd.addAll(psArgs.isEmpty() ? List.of("-ef") : psArgs);
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-      p.waitFor();
-      if (lines.isEmpty()) {
-        return 1;
-      }
-      int pidCol = List.of(lines.get(0).trim().split("\\s+")).indexOf("PID");
-      if (pidCol < 0) {
-        throw new ContainerException("ps output has no PID column");
-      }
-      System.out.println(lines.get(0));
-      for (String line : lines.subList(1, lines.size())) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length > pidCol && f[pidCol].matches("\\d+") && pids.contains(Integer.parseInt(f[pidCol]))) {
-          System.out.println(line);
-        }
-      }
-      return 0;
-    }
-  }
-
-  @Command(name = "list", aliases = "ls", description = "List containers.")
-  static final class ListCmd extends Sub {
-    @Option(names = {"--format", "-f"}, defaultValue = "table") String format;
-    @Option(names = {"--quiet", "-q"}) boolean quiet;
-
-    @Override
-    public Integer call() {
-      List<ContainerInfo> all = top.runtime().list();
-      if (quiet) {
-        all.forEach(c -> System.out.println(c.id()));
-        return 0;
-      }
-      if (format.equals("json")) {
-        List<java.util.Map<String, Object>> out = new ArrayList<>();
-        for (ContainerInfo c : all) {
-          java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-          m.put("ociVersion", c.ociVersion());
-          m.put("id", c.id());
-          m.put("pid", c.pid());
-          m.put("status", c.status().specName());
-          m.put("bundle", c.bundle());
-          m.put("rootfs", c.rootfs());
-          m.put("created", c.created());
-          m.put("owner", c.owner());
-          if (c.annotations() != null) {
-            m.put("annotations", c.annotations());
+  /** create and run share their flags; run adds --detach and --keep and waits. */
+  private int create(List<String> args, boolean run) throws IOException {
+    String cmd = run ? "run" : "create";
+    String usage = cmd + " " + CREATE_FLAGS + (run ? " [--detach] [--keep]" : "") + " ID";
+    Flags f = new Flags(cmd, args, Integer.MAX_VALUE);
+    Path bundle = Path.of(".");
+    Path pidFile = null;
+    String consoleSocket = null;
+    int preserveFds = 0;
+    boolean noPivot = false;
+    boolean detach = false;
+    boolean keep = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--bundle", "-b" -> bundle = Path.of(f.value(flag));
+        case "--pid-file" -> pidFile = Path.of(f.value(flag));
+        case "--console-socket" -> consoleSocket = f.value(flag);
+        case "--preserve-fds" -> preserveFds = f.intValue(flag);
+        case "--no-pivot" -> noPivot = true;
+        case "--no-new-keyring" -> { }
+        case "--detach", "-d" -> {
+          if (!run) {
+            throw f.unknown(flag);
           }
-          out.add(m);
+          detach = true;
         }
-        System.out.println(SpecJson.toString(out));
+        case "--keep" -> {
+          if (!run) {
+            throw f.unknown(flag);
+          }
+          keep = true;
+        }
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    String id = f.positionals(1, 1, usage).get(0);
+    Runtime rt = runtime();
+    CreateOptions opts = createOptions(pidFile, consoleSocket, preserveFds, noPivot);
+    if (!run) {
+      rt.create(id, bundle, opts);
+      return 0;
+    }
+    boolean terminal = consoleSocket == null && wantsTerminal(bundle);
+    if (terminal && detach) {
+      throw new ContainerException("a terminal with --detach needs --console-socket");
+    }
+    if (!detach) {
+      Runtime.adoptContainers();
+    }
+    try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
+      String socket = console != null ? console.socketPath() : consoleSocket;
+      int pid = rt.run(id, bundle, createOptions(pidFile, socket, preserveFds, noPivot));
+      if (detach) {
         return 0;
       }
-      if (!format.equals("table")) {
-        throw new ContainerException("unknown --format \"" + format + "\": use table or json");
+      if (console != null) {
+        console.attach();
       }
-      String fmt = "%-12s %-8s %-10s %-40s %-30s %s%n";
-      System.out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+      SignalForwarder.forward(pid);
+      int code = Runtime.waitFor(pid);
+      if (console != null) {
+        console.drain();
+      }
+      if (!keep) {
+        rt.delete(id, true);
+      }
+      return code;
+    }
+  }
+
+  private static boolean wantsTerminal(Path bundle) {
+    try {
+      Spec spec = SpecJson.readConfig(bundle.resolve("config.json"));
+      return spec.process() != null && spec.process().isTerminal();
+    } catch (IOException | RuntimeException e) {
+      return false; // create reports a bad config with a better message
+    }
+  }
+
+  private int kill(List<String> args) {
+    String usage = "kill [--all] ID [SIGNAL]";
+    Flags f = new Flags("kill", args, Integer.MAX_VALUE);
+    boolean all = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--all", "-a" -> all = true;
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    List<String> pos = f.positionals(1, 2, usage);
+    runtime().kill(pos.get(0), Signals.parse(pos.size() > 1 ? pos.get(1) : "TERM"), all);
+    return 0;
+  }
+
+  private int delete(List<String> args) {
+    String usage = "delete [--force] ID";
+    Flags f = new Flags("delete", args, Integer.MAX_VALUE);
+    boolean force = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--force", "-f" -> force = true;
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    runtime().delete(f.positionals(1, 1, usage).get(0), force);
+    return 0;
+  }
+
+  private int ps(List<String> args) throws Exception {
+    String usage = "ps [--format table|json] ID [PS_ARGS...]";
+    Flags f = new Flags("ps", args, 1);
+    String format = "table";
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--format", "-f" -> format = f.value(flag);
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    List<String> pos = f.positionals(1, -1, usage);
+    List<Integer> pids = runtime().pids(pos.get(0));
+    if (format.equals("json")) {
+      System.out.println(SpecJson.toString(pids));
+      return 0;
+    }
+    if (!format.equals("table")) {
+      throw new ContainerException("unknown --format \"" + format + "\": use table or json");
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add("ps");
+    cmd.addAll(pos.size() > 1 ? pos.subList(1, pos.size()) : List.of("-ef"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+    p.waitFor();
+    if (lines.isEmpty()) {
+      return 1;
+    }
+    int pidCol = List.of(lines.get(0).trim().split("\\s+")).indexOf("PID");
+    if (pidCol < 0) {
+      throw new ContainerException("ps output has no PID column");
+    }
+    System.out.println(lines.get(0));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cols = line.trim().split("\\s+");
+      if (cols.length > pidCol && cols[pidCol].matches("\\d+") && pids.contains(Integer.parseInt(cols[pidCol]))) {
+        System.out.println(line);
+      }
+    }
+    return 0;
+  }
+
+  private int list(List<String> args) {
+    String usage = "list [--format table|json] [--quiet]";
+    Flags f = new Flags("list", args, Integer.MAX_VALUE);
+    String format = "table";
+    boolean quiet = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--format", "-f" -> format = f.value(flag);
+        case "--quiet", "-q" -> quiet = true;
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    f.positionals(0, 0, usage);
+    List<ContainerInfo> all = runtime().list();
+    if (quiet) {
+      all.forEach(c -> System.out.println(c.id()));
+      return 0;
+    }
+    if (format.equals("json")) {
+      List<Map<String, Object>> out = new ArrayList<>();
       for (ContainerInfo c : all) {
-        System.out.printf(fmt, c.id(), c.pid(), c.status().specName(), c.bundle(), c.created(), c.owner());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ociVersion", c.ociVersion());
+        m.put("id", c.id());
+        m.put("pid", c.pid());
+        m.put("status", c.status().specName());
+        m.put("bundle", c.bundle());
+        m.put("rootfs", c.rootfs());
+        m.put("created", c.created());
+        m.put("owner", c.owner());
+        if (c.annotations() != null) {
+          m.put("annotations", c.annotations());
+        }
+        out.add(m);
       }
+      System.out.println(SpecJson.toString(out));
       return 0;
     }
-  }
-
-  @Command(name = "pause", description = "Freeze every process of a container.")
-  static final class Pause extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-
-    @Override
-    public Integer call() {
-      top.runtime().pause(id);
-      return 0;
+    if (!format.equals("table")) {
+      throw new ContainerException("unknown --format \"" + format + "\": use table or json");
     }
-  }
-
-  @Command(name = "resume", description = "Thaw a paused container.")
-  static final class Resume extends Sub {
-    @Parameters(index = "0", paramLabel = "ID") String id;
-
-    @Override
-    public Integer call() {
-      top.runtime().resume(id);
-      return 0;
+    String fmt = "%-12s %-8s %-10s %-40s %-30s %s%n";
+    System.out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    for (ContainerInfo c : all) {
+      System.out.printf(fmt, c.id(), c.pid(), c.status().specName(), c.bundle(), c.created(), c.owner());
     }
+    return 0;
   }
 
-  @Command(name = "spec", description = "Write a default config.json into the bundle.")
-  static final class SpecCmd extends Sub {
-    @Option(names = {"--bundle", "-b"}, defaultValue = ".") Path bundle;
-    @Option(names = "--rootless") boolean rootless;
-
-    @Override
-    public Integer call() throws IOException {
-      Path config = bundle.resolve("config.json");
-      if (Files.exists(config)) {
-        throw new ContainerException("file " + config + " exists: remove it first");
+  private int spec(List<String> args) throws IOException {
+    String usage = "spec [--bundle DIR] [--rootless]";
+    Flags f = new Flags("spec", args, Integer.MAX_VALUE);
+    Path bundle = Path.of(".");
+    boolean rootless = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--bundle", "-b" -> bundle = Path.of(f.value(flag));
+        case "--rootless" -> rootless = true;
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return usage(usage);
+          }
+          throw f.unknown(flag);
+        }
       }
-      long uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
-      long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
-      Spec spec = DefaultSpec.create(rootless, uid, gid);
-      Files.writeString(config, SpecJson.toPrettyString(spec) + "\n");
-      return 0;
     }
+    f.positionals(0, 0, usage);
+    Path config = bundle.resolve("config.json");
+    if (Files.exists(config)) {
+      throw new ContainerException("file " + config + " exists: remove it first");
+    }
+    long uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+    long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+    Spec spec = DefaultSpec.create(rootless, uid, gid);
+    Files.writeString(config, SpecJson.toPrettyString(spec) + "\n");
+    return 0;
   }
 }

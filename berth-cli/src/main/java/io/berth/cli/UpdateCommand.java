@@ -7,36 +7,60 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import java.util.List;
 
 /** {@code update}: change a live container's cgroup limits from flags or a resources file. */
-@Command(name = "update", description = "Update a container's resource limits.")
-final class UpdateCommand implements Callable<Integer> {
-  @ParentCommand RuntimeCli top;
+final class UpdateCommand {
+  static final String USAGE =
+      "update [-r FILE | --memory N | --memory-reservation N | --memory-swap N | --cpu-shares N |"
+          + " --cpu-quota N | --cpu-period N | --cpu-rt-runtime N | --cpu-rt-period N | --cpuset-cpus L |"
+          + " --cpuset-mems L | --pids-limit N | --blkio-weight N] ID";
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
-  @Option(names = {"--resources", "-r"}, description = "a linux.resources JSON file, - for stdin") String resourcesFile;
-  @Option(names = "--memory") String memory;
-  @Option(names = "--memory-reservation") String memoryReservation;
-  @Option(names = "--memory-swap") String memorySwap;
-  @Option(names = "--kernel-memory") String kernelMemory;
-  @Option(names = "--kernel-memory-tcp") String kernelMemoryTcp;
-  @Option(names = "--cpu-shares") Long cpuShares;
-  @Option(names = "--cpu-quota") Long cpuQuota;
-  @Option(names = "--cpu-period") Long cpuPeriod;
-  @Option(names = "--cpu-rt-runtime") Long cpuRtRuntime;
-  @Option(names = "--cpu-rt-period") Long cpuRtPeriod;
-  @Option(names = "--cpuset-cpus") String cpusetCpus;
-  @Option(names = "--cpuset-mems") String cpusetMems;
-  @Option(names = "--pids-limit") Long pidsLimit;
-  @Option(names = "--blkio-weight") Integer blkioWeight;
+  private UpdateCommand() {}
 
-  @Override
-  public Integer call() throws IOException {
+  static int run(RuntimeCli top, List<String> argv) throws IOException {
+    Flags f = new Flags("update", argv, Integer.MAX_VALUE);
+    String resourcesFile = null;
+    String memory = null;
+    String memoryReservation = null;
+    String memorySwap = null;
+    String kernelMemory = null;
+    String kernelMemoryTcp = null;
+    Long cpuShares = null;
+    Long cpuQuota = null;
+    Long cpuPeriod = null;
+    Long cpuRtRuntime = null;
+    Long cpuRtPeriod = null;
+    String cpusetCpus = null;
+    String cpusetMems = null;
+    Long pidsLimit = null;
+    Integer blkioWeight = null;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--resources", "-r" -> resourcesFile = f.value(flag);
+        case "--memory" -> memory = f.value(flag);
+        case "--memory-reservation" -> memoryReservation = f.value(flag);
+        case "--memory-swap" -> memorySwap = f.value(flag);
+        case "--kernel-memory" -> kernelMemory = f.value(flag);
+        case "--kernel-memory-tcp" -> kernelMemoryTcp = f.value(flag);
+        case "--cpu-shares" -> cpuShares = f.longValue(flag);
+        case "--cpu-quota" -> cpuQuota = f.longValue(flag);
+        case "--cpu-period" -> cpuPeriod = f.longValue(flag);
+        case "--cpu-rt-runtime" -> cpuRtRuntime = f.longValue(flag);
+        case "--cpu-rt-period" -> cpuRtPeriod = f.longValue(flag);
+        case "--cpuset-cpus" -> cpusetCpus = f.value(flag);
+        case "--cpuset-mems" -> cpusetMems = f.value(flag);
+        case "--pids-limit" -> pidsLimit = f.longValue(flag);
+        case "--blkio-weight" -> blkioWeight = f.intValue(flag);
+        default -> {
+          if (Flags.isHelp(flag)) {
+            return top.usage(USAGE);
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    String id = f.positionals(1, 1, USAGE).get(0);
     Resources r;
     if (resourcesFile != null) {
       byte[] json =

@@ -62,51 +62,143 @@ public final class Libc {
   private static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-  private static final MethodHandle OPEN = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-  private static final MethodHandle CLOSE = fn("close", JAVA_INT, JAVA_INT);
-  private static final MethodHandle READ = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-  private static final MethodHandle WRITE = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-  private static final MethodHandle FCNTL = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle PIPE2 = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle SOCKETPAIR =
-      fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-  private static final MethodHandle MEMFD_CREATE = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle LSEEK = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
-  private static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle WAITPID = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle PRCTL =
-      fn("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-  private static final MethodHandle MKFIFO = fn("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle POLL = fn("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-  private static final MethodHandle MOUNT =
-      fn("mount", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-  private static final MethodHandle UMOUNT2 = fn("umount2", JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle SOCKET = fn("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle BIND = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-  private static final MethodHandle LISTEN = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-  private static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-  private static final MethodHandle SPAWN =
-      fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-  private static final MethodHandle FA_INIT =
-      plain("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
-  private static final MethodHandle FA_DESTROY =
-      plain("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
-  private static final MethodHandle FA_DUP2 =
-      plain("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-  private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", JAVA_INT, ADDRESS);
-  private static final MethodHandle ATTR_DESTROY =
-      plain("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
-  private static final MethodHandle ATTR_SETFLAGS =
-      plain("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
-  private static final MethodHandle ATTR_SETSIGMASK =
-      plain("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
-  private static final MethodHandle ATTR_SETSIGDEFAULT =
-      plain("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
-  private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", JAVA_INT, ADDRESS);
-  private static final MethodHandle SIGFILLSET = plain("sigfillset", JAVA_INT, ADDRESS);
-  private static final MethodHandle SIGDELSET = plain("sigdelset", JAVA_INT, ADDRESS, JAVA_INT);
+  /** Linked on first use: each downcall handle costs the CLI milliseconds of start-up. */
+  private static final class OPEN_ {
+    static final MethodHandle H = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class CLOSE_ {
+    static final MethodHandle H = fn("close", JAVA_INT, JAVA_INT);
+  }
+
+  private static final class READ_ {
+    static final MethodHandle H = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  }
+
+  private static final class WRITE_ {
+    static final MethodHandle H = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  }
+
+  private static final class FCNTL_ {
+    static final MethodHandle H = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class PIPE2_ {
+    static final MethodHandle H = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class SOCKETPAIR_ {
+    static final MethodHandle H = fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+  }
+
+  private static final class MEMFD_CREATE_ {
+    static final MethodHandle H = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class LSEEK_ {
+    static final MethodHandle H = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+  }
+
+  private static final class KILL_ {
+    static final MethodHandle H = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class WAITPID_ {
+    static final MethodHandle H = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class PRCTL_ {
+    static final MethodHandle H = fn("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+  }
+
+  private static final class MKFIFO_ {
+    static final MethodHandle H = fn("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class POLL_ {
+    static final MethodHandle H = fn("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+  }
+
+  private static final class MOUNT_ {
+    static final MethodHandle H = fn("mount", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+  }
+
+  private static final class UMOUNT2_ {
+    static final MethodHandle H = fn("umount2", JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class SENDMSG_ {
+    static final MethodHandle H = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class RECVMSG_ {
+    static final MethodHandle H = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class SOCKET_ {
+    static final MethodHandle H = fn("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class BIND_ {
+    static final MethodHandle H = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
+  private static final class LISTEN_ {
+    static final MethodHandle H = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class ACCEPT4_ {
+    static final MethodHandle H = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+  }
+
+  private static final class SPAWN_ {
+    static final MethodHandle H = fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+  }
+
+  private static final class FA_INIT_ {
+    static final MethodHandle H = plain("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
+  }
+
+  private static final class FA_DESTROY_ {
+    static final MethodHandle H = plain("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
+  }
+
+  private static final class FA_DUP2_ {
+    static final MethodHandle H = plain("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class ATTR_INIT_ {
+    static final MethodHandle H = plain("posix_spawnattr_init", JAVA_INT, ADDRESS);
+  }
+
+  private static final class ATTR_DESTROY_ {
+    static final MethodHandle H = plain("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
+  }
+
+  private static final class ATTR_SETFLAGS_ {
+    static final MethodHandle H = plain("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
+  }
+
+  private static final class ATTR_SETSIGMASK_ {
+    static final MethodHandle H = plain("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
+  }
+
+  private static final class ATTR_SETSIGDEFAULT_ {
+    static final MethodHandle H = plain("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
+  }
+
+  private static final class SIGEMPTYSET_ {
+    static final MethodHandle H = plain("sigemptyset", JAVA_INT, ADDRESS);
+  }
+
+  private static final class SIGFILLSET_ {
+    static final MethodHandle H = plain("sigfillset", JAVA_INT, ADDRESS);
+  }
+
+  private static final class SIGDELSET_ {
+    static final MethodHandle H = plain("sigdelset", JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
 
   private Libc() {}
 
@@ -150,7 +242,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment p = a.allocateFrom(path);
       while (true) {
-        int fd = (int) OPEN.invokeExact(st, p, flags, mode);
+        int fd = (int) OPEN_.H.invokeExact(st, p, flags, mode);
         if (fd >= 0) {
           return fd;
         }
@@ -169,7 +261,7 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) CLOSE.invokeExact(st, fd);
+      int r = (int) CLOSE_.H.invokeExact(st, fd);
       if (r != 0 && errno(st) != Errno.EINTR) {
         throw fail("close " + fd, st);
       }
@@ -193,7 +285,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment m = a.allocate(Math.max(1, len));
       while (true) {
-        long n = (long) READ.invokeExact(st, fd, m, (long) len);
+        long n = (long) READ_.H.invokeExact(st, fd, m, (long) len);
         if (n >= 0) {
           MemorySegment.copy(m, JAVA_BYTE, 0, buf, off, (int) n);
           return (int) n;
@@ -215,7 +307,7 @@ public final class Libc {
       MemorySegment.copy(data, 0, m, JAVA_BYTE, 0, data.length);
       long done = 0;
       while (done < data.length) {
-        long n = (long) WRITE.invokeExact(st, fd, m.asSlice(done), (long) data.length - done);
+        long n = (long) WRITE_.H.invokeExact(st, fd, m.asSlice(done), (long) data.length - done);
         if (n < 0) {
           if (errno(st) == Errno.EINTR) {
             continue;
@@ -233,7 +325,7 @@ public final class Libc {
   public static int dupAbove(int fd, int min) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) FCNTL.invokeExact(st, fd, F_DUPFD_CLOEXEC, min);
+      int r = (int) FCNTL_.H.invokeExact(st, fd, F_DUPFD_CLOEXEC, min);
       if (r < 0) {
         throw fail("fcntl F_DUPFD_CLOEXEC " + fd, st);
       }
@@ -248,7 +340,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment fds = a.allocate(JAVA_INT, 2);
-      int r = (int) PIPE2.invokeExact(st, fds, O_CLOEXEC);
+      int r = (int) PIPE2_.H.invokeExact(st, fds, O_CLOEXEC);
       if (r != 0) {
         throw fail("pipe2", st);
       }
@@ -263,7 +355,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment fds = a.allocate(JAVA_INT, 2);
-      int r = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0, fds);
+      int r = (int) SOCKETPAIR_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0, fds);
       if (r != 0) {
         throw fail("socketpair", st);
       }
@@ -278,7 +370,7 @@ public final class Libc {
     int fd;
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      fd = (int) MEMFD_CREATE.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
+      fd = (int) MEMFD_CREATE_.H.invokeExact(st, a.allocateFrom(name), MFD_CLOEXEC);
       if (fd < 0) {
         throw fail("memfd_create", st);
       }
@@ -298,7 +390,7 @@ public final class Libc {
   private static void lseek(int fd, long pos) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      long r = (long) LSEEK.invokeExact(st, fd, pos, 0);
+      long r = (long) LSEEK_.H.invokeExact(st, fd, pos, 0);
       if (r < 0) {
         throw fail("lseek", st);
       }
@@ -315,7 +407,7 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) KILL.invokeExact(st, pid, signal);
+      int r = (int) KILL_.H.invokeExact(st, pid, signal);
       if (r == 0) {
         return true;
       }
@@ -337,7 +429,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment status = a.allocate(JAVA_INT);
       while (true) {
-        int r = (int) WAITPID.invokeExact(st, pid, status, options);
+        int r = (int) WAITPID_.H.invokeExact(st, pid, status, options);
         if (r > 0) {
           return WaitStatus.decode(r, status.get(JAVA_INT, 0));
         }
@@ -366,7 +458,7 @@ public final class Libc {
   private static void prctl(int option, long arg) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) PRCTL.invokeExact(st, option, arg, 0L, 0L, 0L);
+      int r = (int) PRCTL_.H.invokeExact(st, option, arg, 0L, 0L, 0L);
       if (r != 0) {
         throw fail("prctl " + option, st);
       }
@@ -378,7 +470,7 @@ public final class Libc {
   public static void mkfifo(String path, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) MKFIFO.invokeExact(st, a.allocateFrom(path), mode);
+      int r = (int) MKFIFO_.H.invokeExact(st, a.allocateFrom(path), mode);
       if (r != 0) {
         throw fail("mkfifo " + path, st);
       }
@@ -395,7 +487,7 @@ public final class Libc {
       pfd.set(JAVA_INT, 0, fd);
       pfd.set(JAVA_SHORT, 4, (short) events);
       while (true) {
-        int r = (int) POLL.invokeExact(st, pfd, 1L, timeoutMillis);
+        int r = (int) POLL_.H.invokeExact(st, pfd, 1L, timeoutMillis);
         if (r >= 0) {
           return r == 0 ? 0 : pfd.get(JAVA_SHORT, 6) & 0xffff;
         }
@@ -413,7 +505,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       int r =
           (int)
-              MOUNT.invokeExact(
+              MOUNT_.H.invokeExact(
                   st, cstr(a, source), cstr(a, target), cstr(a, fstype), flags, cstr(a, data));
       if (r != 0) {
         throw fail("mount " + target, st);
@@ -426,7 +518,7 @@ public final class Libc {
   public static void umount(String target, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) UMOUNT2.invokeExact(st, a.allocateFrom(target), flags);
+      int r = (int) UMOUNT2_.H.invokeExact(st, a.allocateFrom(target), flags);
       if (r != 0) {
         throw fail("umount " + target, st);
       }
@@ -454,7 +546,7 @@ public final class Libc {
       cmsg.set(JAVA_INT, 12, SCM_RIGHTS);
       cmsg.set(JAVA_INT, 16, fd);
       MemorySegment msg = msghdr(a, iov, cmsg, 24);
-      long r = (long) SENDMSG.invokeExact(st, sock, msg, 0);
+      long r = (long) SENDMSG_.H.invokeExact(st, sock, msg, 0);
       if (r < 0) {
         throw fail("sendmsg", st);
       }
@@ -471,19 +563,19 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int fd = (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw fail("socket", st);
       }
       MemorySegment addr = a.allocate(110);
       addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
       MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
-      if ((int) BIND.invokeExact(st, fd, addr, 110) != 0) {
+      if ((int) BIND_.H.invokeExact(st, fd, addr, 110) != 0) {
         SysException e = fail("bind " + path, st);
         closeQuietly(fd);
         throw e;
       }
-      if ((int) LISTEN.invokeExact(st, fd, 16) != 0) {
+      if ((int) LISTEN_.H.invokeExact(st, fd, 16) != 0) {
         SysException e = fail("listen " + path, st);
         closeQuietly(fd);
         throw e;
@@ -499,7 +591,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       while (true) {
-        int fd = (int) ACCEPT4.invokeExact(st, listenFd, MemorySegment.NULL, MemorySegment.NULL, O_CLOEXEC);
+        int fd = (int) ACCEPT4_.H.invokeExact(st, listenFd, MemorySegment.NULL, MemorySegment.NULL, O_CLOEXEC);
         if (fd >= 0) {
           return fd;
         }
@@ -526,7 +618,7 @@ public final class Libc {
       MemorySegment msg = msghdr(a, iov, cmsg, 64);
       long n;
       while (true) {
-        n = (long) RECVMSG.invokeExact(st, sock, msg, O_CLOEXEC); // MSG_CMSG_CLOEXEC == O_CLOEXEC
+        n = (long) RECVMSG_.H.invokeExact(st, sock, msg, O_CLOEXEC); // MSG_CMSG_CLOEXEC == O_CLOEXEC
         if (n >= 0 || errno(st) != Errno.EINTR) {
           break;
         }
@@ -578,39 +670,39 @@ public final class Libc {
       MemorySegment fa = a.allocate(256, 16);
       MemorySegment attr = a.allocate(512, 16);
       MemorySegment sigs = a.allocate(128, 16);
-      check((int) FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
-      check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
+      check((int) FA_INIT_.H.invokeExact(fa), "posix_spawn_file_actions_init");
+      check((int) ATTR_INIT_.H.invokeExact(attr), "posix_spawnattr_init");
       try {
         for (int i = 0; i < fdMap.length; i++) {
           if (high[i] >= 0) {
-            check((int) FA_DUP2.invokeExact(fa, high[i], i), "posix_spawn_file_actions_adddup2");
+            check((int) FA_DUP2_.H.invokeExact(fa, high[i], i), "posix_spawn_file_actions_adddup2");
           }
         }
         short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         if (setsid) {
           flags |= POSIX_SPAWN_SETSID;
         }
-        check((int) ATTR_SETFLAGS.invokeExact(attr, flags), "posix_spawnattr_setflags");
-        check((int) SIGEMPTYSET.invokeExact(sigs), "sigemptyset");
-        check((int) ATTR_SETSIGMASK.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
-        check((int) SIGFILLSET.invokeExact(sigs), "sigfillset");
+        check((int) ATTR_SETFLAGS_.H.invokeExact(attr, flags), "posix_spawnattr_setflags");
+        check((int) SIGEMPTYSET_.H.invokeExact(sigs), "sigemptyset");
+        check((int) ATTR_SETSIGMASK_.H.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
+        check((int) SIGFILLSET_.H.invokeExact(sigs), "sigfillset");
         // SIGKILL and SIGSTOP cannot be reset; glibc rejects them in the default set.
-        check((int) SIGDELSET.invokeExact(sigs, 9), "sigdelset");
-        check((int) SIGDELSET.invokeExact(sigs, 19), "sigdelset");
-        check((int) ATTR_SETSIGDEFAULT.invokeExact(attr, sigs), "posix_spawnattr_setsigdefault");
+        check((int) SIGDELSET_.H.invokeExact(sigs, 9), "sigdelset");
+        check((int) SIGDELSET_.H.invokeExact(sigs, 19), "sigdelset");
+        check((int) ATTR_SETSIGDEFAULT_.H.invokeExact(attr, sigs), "posix_spawnattr_setsigdefault");
         MemorySegment pid = a.allocate(JAVA_INT);
         MemorySegment st = a.allocate(CALL_STATE);
         int r =
             (int)
-                SPAWN.invokeExact(
+                SPAWN_.H.invokeExact(
                     st, pid, a.allocateFrom(path), fa, attr, strings(a, argv), strings(a, env));
         if (r != 0) {
           throw new SysException("posix_spawn " + path, r);
         }
         return pid.get(JAVA_INT, 0);
       } finally {
-        int ignored1 = (int) FA_DESTROY.invokeExact(fa);
-        int ignored2 = (int) ATTR_DESTROY.invokeExact(attr);
+        int ignored1 = (int) FA_DESTROY_.H.invokeExact(fa);
+        int ignored2 = (int) ATTR_DESTROY_.H.invokeExact(attr);
       }
     } catch (Throwable t) {
       throw rethrow(t);
