@@ -45,10 +45,10 @@ final class ExecCommand {
     Flags f = new Flags("exec", argv, 2);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
-        case "--process", "-p" -> processFile = Path.of(f.value(flag));
+        case "--process", "-p" -> processFile = top.session.path(f.value(flag));
         case "--tty", "-t" -> tty = true;
         case "--detach", "-d" -> detach = true;
-        case "--pid-file" -> pidFile = Path.of(f.value(flag));
+        case "--pid-file" -> pidFile = top.session.path(f.value(flag));
         case "--console-socket" -> consoleSocket = f.value(flag);
         case "--cwd" -> cwd = f.value(flag);
         case "--env", "-e" -> env.add(f.value(flag));
@@ -81,20 +81,22 @@ final class ExecCommand {
     if (terminal && detach) {
       throw new ContainerException("a terminal with --detach needs --console-socket");
     }
+    if (terminal && !top.session.canProxyTerminal()) {
+      throw new RuntimeCli.TerminalNeeded();
+    }
     if (!detach) {
-      Runtime.adoptContainers();
+      top.session.adopt();
     }
     try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
       String socket = console != null ? console.socketPath() : consoleSocket;
-      int pid = rt.exec(id, process, RuntimeCli.createOptions(pidFile, socket, preserveFds, false));
+      int pid = rt.exec(id, process, top.createOptions(pidFile, socket, preserveFds, false));
       if (detach) {
         return 0;
       }
       if (console != null) {
         console.attach();
       }
-      SignalForwarder.forward(pid);
-      int code = Runtime.waitFor(pid);
+      int code = top.session.await(pid);
       if (console != null) {
         console.drain();
       }

@@ -21,7 +21,7 @@ final class FeaturesCommand {
 
   private FeaturesCommand() {}
 
-  static int run() {
+  static int run(java.io.PrintStream out) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("ociVersionMin", "1.0.0");
     doc.put("ociVersionMax", DefaultSpec.OCI_VERSION);
@@ -63,7 +63,7 @@ final class FeaturesCommand {
     linux.put("mountExtensions", Map.of("idmap", Map.of("enabled", false)));
     doc.put("linux", linux);
     doc.put("annotations", Map.of("io.berth.runtime.version", "0.1.0"));
-    System.out.println(SpecJson.toPrettyString(doc));
+    out.println(SpecJson.toPrettyString(doc));
     return 0;
   }
 }

@@ -17,25 +17,28 @@ final class Log {
   private final boolean json;
   private final boolean debug;
 
-  Log(Path file, String format, boolean debug) {
+  private final java.io.PrintStream err;
+
+  Log(Path file, String format, boolean debug, java.io.PrintStream err) {
+    this.err = err;
     this.file = file;
     this.json = "json".equals(format);
     this.debug = debug;
   }
 
   void error(String msg) {
-    System.err.println("berth-runtime: " + msg);
+    err.println("berth-runtime: " + msg);
     write("error", msg);
   }
 
   void warn(String msg) {
-    System.err.println("berth-runtime: warning: " + msg);
+    err.println("berth-runtime: warning: " + msg);
     write("warning", msg);
   }
 
   void debug(String msg) {
     if (debug) {
-      System.err.println("berth-runtime: debug: " + msg);
+      err.println("berth-runtime: debug: " + msg);
       write("debug", msg);
     }
   }
@@ -52,7 +55,7 @@ final class Log {
       Files.writeString(
           file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
-      System.err.println("berth-runtime: cannot write log " + file + ": " + e.getMessage());
+      err.println("berth-runtime: cannot write log " + file + ": " + e.getMessage());
     }
   }
 

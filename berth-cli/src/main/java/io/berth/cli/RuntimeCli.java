@@ -51,6 +51,7 @@ public final class RuntimeCli {
   static final String CREATE_FLAGS =
       "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot]";
 
+  final Session session;
   Path root = Path.of("/run/berth-runtime");
   Path logFile;
   String logFormat = "text";
@@ -58,9 +59,13 @@ public final class RuntimeCli {
   boolean systemdCgroup;
   private Log log;
 
+  RuntimeCli(Session session) {
+    this.session = session;
+  }
+
   Log log() {
     if (log == null) {
-      log = new Log(logFile, logFormat, debug);
+      log = new Log(logFile, logFormat, debug, session.err());
     }
     return log;
   }
@@ -69,11 +74,11 @@ public final class RuntimeCli {
     if (systemdCgroup) {
       throw new ContainerException("--systemd-cgroup is not supported: Berth manages cgroups through cgroupfs");
     }
-    return new Runtime(root, io.berth.runtime.Libexec.init(), m -> log().warn(m));
+    return new Runtime(root, io.berth.runtime.Libexec.init(), m -> log().warn(m), session.launcher());
   }
 
   int usage(String usage) {
-    System.out.println("usage: berth-runtime " + usage);
+    session.out().println("usage: berth-runtime " + usage);
     return 0;
   }
 
@@ -82,22 +87,28 @@ public final class RuntimeCli {
   }
 
   public static int execute(String... args) {
-    RuntimeCli cli = new RuntimeCli();
+    return execute(Session.LOCAL, args);
+  }
+
+  static int execute(Session session, String... args) {
+    RuntimeCli cli = new RuntimeCli(session);
     routeLibraryWarnings(cli);
     try {
       return cli.dispatch(List.of(args));
+    } catch (TerminalNeeded e) {
+      throw e;
     } catch (Flags.UsageException e) {
-      System.err.println("berth-runtime: " + e.getMessage());
+      session.err().println("berth-runtime: " + e.getMessage());
       return 2;
     } catch (Exception e) {
       String msg = describe(e);
       if (msg == null) {
-        e.printStackTrace();
+        e.printStackTrace(session.err());
         return 1;
       }
       cli.log().error(msg);
       if (cli.debug) {
-        e.printStackTrace();
+        e.printStackTrace(session.err());
       }
       return 1;
     }
@@ -107,19 +118,24 @@ public final class RuntimeCli {
     Flags f = new Flags("", argv, 1);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
-        case "--root" -> root = Path.of(f.value(flag));
-        case "--log" -> logFile = Path.of(f.value(flag));
+        case "--root" -> root = session.path(f.value(flag));
+        case "--log" -> logFile = session.path(f.value(flag));
         case "--log-format" -> logFormat = f.value(flag);
         case "--debug" -> debug = true;
         case "--systemd-cgroup" -> systemdCgroup = true;
         case "--rootless", "--criu" -> f.value(flag); // accepted for runc compatibility
+        case "--serve" -> {
+          String sock = f.value(flag);
+          String idle = session.getenv("BERTH_RUNTIME_IDLE_SECONDS");
+          return new RuntimeService(session.path(sock), 1000L * (idle == null ? 300 : Long.parseLong(idle))).serve();
+        }
         case "--version", "-v" -> {
-          System.out.println(VERSION);
+          session.out().println(VERSION);
           return 0;
         }
         default -> {
           if (Flags.isHelp(flag)) {
-            System.out.print(HELP);
+            session.out().print(HELP);
             return 0;
           }
           throw new Flags.UsageException("unknown global flag " + flag + " (see --help)");
@@ -128,7 +144,7 @@ public final class RuntimeCli {
     }
     List<String> rest = f.positionals();
     if (rest.isEmpty()) {
-      System.out.print(HELP);
+      session.out().print(HELP);
       return 0;
     }
     String cmd = rest.get(0);
@@ -137,7 +153,7 @@ public final class RuntimeCli {
       case "create" -> create(args, false);
       case "run" -> create(args, true);
       case "start" -> withId("start", args, id -> runtime().start(id));
-      case "state" -> withId("state", args, id -> System.out.println(SpecJson.toPrettyString(runtime().state(id))));
+      case "state" -> withId("state", args, id -> session.out().println(SpecJson.toPrettyString(runtime().state(id))));
       case "pause" -> withId("pause", args, id -> runtime().pause(id));
       case "resume" -> withId("resume", args, id -> runtime().resume(id));
       case "kill" -> kill(args);
@@ -146,10 +162,10 @@ public final class RuntimeCli {
       case "ps" -> ps(args);
       case "list", "ls" -> list(args);
       case "update" -> UpdateCommand.run(this, args);
-      case "features" -> FeaturesCommand.run();
+      case "features" -> FeaturesCommand.run(session.out());
       case "spec" -> spec(args);
       case "help" -> {
-        System.out.print(HELP);
+        session.out().print(HELP);
         yield 0;
       }
       default -> throw new Flags.UsageException("unknown command \"" + cmd + "\" (see --help)");
@@ -172,8 +188,17 @@ public final class RuntimeCli {
     return 0;
   }
 
-  /** The libraries log through java.util.logging: one line each, through our --log. */
-  private static void routeLibraryWarnings(RuntimeCli top) {
+  /** The command running on this thread: the service runs several at once. */
+  private static final ThreadLocal<RuntimeCli> CURRENT = new ThreadLocal<>();
+
+  private static final java.util.concurrent.atomic.AtomicBoolean ROUTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** The libraries log through java.util.logging: one line each, through the command's --log. */
+  private static void routeLibraryWarnings(RuntimeCli cli) {
+    CURRENT.set(cli);
+    if (!ROUTED.compareAndSet(false, true)) {
+      return;
+    }
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
     for (var h : root.getHandlers()) {
       root.removeHandler(h);
@@ -186,7 +211,10 @@ public final class RuntimeCli {
             if (r.getParameters() != null) {
               msg = java.text.MessageFormat.format(msg, r.getParameters());
             }
-            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+            RuntimeCli top = CURRENT.get();
+            if (top == null) {
+              System.err.println("berth-runtime: " + msg);
+            } else if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
               top.log().warn(msg);
             } else {
               top.log().debug(msg);
@@ -215,15 +243,15 @@ public final class RuntimeCli {
     };
   }
 
-  static CreateOptions createOptions(Path pidFile, String consoleSocket, int preserveFds, boolean noPivot) {
+  CreateOptions createOptions(Path pidFile, String consoleSocket, int preserveFds, boolean noPivot) {
     int fds = preserveFds;
     // systemd socket activation: LISTEN_FDS fds follow stdio and pass through too.
-    String listen = System.getenv("LISTEN_FDS");
+    String listen = session.getenv("LISTEN_FDS");
     if (listen != null && listen.matches("\\d+")) {
       fds += Integer.parseInt(listen);
     }
     return new CreateOptions(
-        pidFile == null ? null : pidFile.toAbsolutePath(), consoleSocket, fds, noPivot, CreateOptions.INHERIT);
+        pidFile == null ? null : pidFile.toAbsolutePath(), consoleSocket, fds, noPivot, session.stdio(fds));
   }
 
   /** create and run share their flags; run adds --detach and --keep and waits. */
@@ -231,7 +259,7 @@ public final class RuntimeCli {
     String cmd = run ? "run" : "create";
     String usage = cmd + " " + CREATE_FLAGS + (run ? " [--detach] [--keep]" : "") + " ID";
     Flags f = new Flags(cmd, args, Integer.MAX_VALUE);
-    Path bundle = Path.of(".");
+    Path bundle = session.path(".");
     Path pidFile = null;
     String consoleSocket = null;
     int preserveFds = 0;
@@ -240,8 +268,8 @@ public final class RuntimeCli {
     boolean keep = false;
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
-        case "--bundle", "-b" -> bundle = Path.of(f.value(flag));
-        case "--pid-file" -> pidFile = Path.of(f.value(flag));
+        case "--bundle", "-b" -> bundle = session.path(f.value(flag));
+        case "--pid-file" -> pidFile = session.path(f.value(flag));
         case "--console-socket" -> consoleSocket = f.value(flag);
         case "--preserve-fds" -> preserveFds = f.intValue(flag);
         case "--no-pivot" -> noPivot = true;
@@ -277,8 +305,11 @@ public final class RuntimeCli {
     if (terminal && detach) {
       throw new ContainerException("a terminal with --detach needs --console-socket");
     }
+    if (terminal && !session.canProxyTerminal()) {
+      throw new TerminalNeeded();
+    }
     if (!detach) {
-      Runtime.adoptContainers();
+      session.adopt();
     }
     try (ConsoleProxy console = terminal ? ConsoleProxy.open() : null) {
       String socket = console != null ? console.socketPath() : consoleSocket;
@@ -289,8 +320,7 @@ public final class RuntimeCli {
       if (console != null) {
         console.attach();
       }
-      SignalForwarder.forward(pid);
-      int code = Runtime.waitFor(pid);
+      int code = session.await(pid);
       if (console != null) {
         console.drain();
       }
@@ -298,6 +328,13 @@ public final class RuntimeCli {
         rt.delete(id, true);
       }
       return code;
+    }
+  }
+
+  /** A foreground terminal the service cannot proxy: the client runs the command itself. */
+  static final class TerminalNeeded extends RuntimeException {
+    TerminalNeeded() {
+      super("a terminal is needed", null, false, false);
     }
   }
 
@@ -367,7 +404,7 @@ public final class RuntimeCli {
     List<String> pos = f.positionals(1, -1, usage);
     List<Integer> pids = runtime().pids(pos.get(0));
     if (format.equals("json")) {
-      System.out.println(SpecJson.toString(pids));
+      session.out().println(SpecJson.toString(pids));
       return 0;
     }
     if (!format.equals("table")) {
@@ -386,11 +423,11 @@ public final class RuntimeCli {
     if (pidCol < 0) {
       throw new ContainerException("ps output has no PID column");
     }
-    System.out.println(lines.get(0));
+    session.out().println(lines.get(0));
     for (String line : lines.subList(1, lines.size())) {
       String[] cols = line.trim().split("\\s+");
       if (cols.length > pidCol && cols[pidCol].matches("\\d+") && pids.contains(Integer.parseInt(cols[pidCol]))) {
-        System.out.println(line);
+        session.out().println(line);
       }
     }
     return 0;
@@ -416,7 +453,7 @@ public final class RuntimeCli {
     f.positionals(0, 0, usage);
     List<ContainerInfo> all = runtime().list();
     if (quiet) {
-      all.forEach(c -> System.out.println(c.id()));
+      all.forEach(c -> session.out().println(c.id()));
       return 0;
     }
     if (format.equals("json")) {
@@ -436,16 +473,16 @@ public final class RuntimeCli {
         }
         out.add(m);
       }
-      System.out.println(SpecJson.toString(out));
+      session.out().println(SpecJson.toString(out));
       return 0;
     }
     if (!format.equals("table")) {
       throw new ContainerException("unknown --format \"" + format + "\": use table or json");
     }
     String fmt = "%-12s %-8s %-10s %-40s %-30s %s%n";
-    System.out.printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    session.out().printf(fmt, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
     for (ContainerInfo c : all) {
-      System.out.printf(fmt, c.id(), c.pid(), c.status().specName(), c.bundle(), c.created(), c.owner());
+      session.out().printf(fmt, c.id(), c.pid(), c.status().specName(), c.bundle(), c.created(), c.owner());
     }
     return 0;
   }
@@ -453,11 +490,11 @@ public final class RuntimeCli {
   private int spec(List<String> args) throws IOException {
     String usage = "spec [--bundle DIR] [--rootless]";
     Flags f = new Flags("spec", args, Integer.MAX_VALUE);
-    Path bundle = Path.of(".");
+    Path bundle = session.path(".");
     boolean rootless = false;
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
-        case "--bundle", "-b" -> bundle = Path.of(f.value(flag));
+        case "--bundle", "-b" -> bundle = session.path(f.value(flag));
         case "--rootless" -> rootless = true;
         default -> {
           if (Flags.isHelp(flag)) {

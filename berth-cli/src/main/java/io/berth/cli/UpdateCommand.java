@@ -64,7 +64,7 @@ final class UpdateCommand {
     Resources r;
     if (resourcesFile != null) {
       byte[] json =
-          resourcesFile.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(resourcesFile));
+          resourcesFile.equals("-") ? top.session.in().readAllBytes() : Files.readAllBytes(top.session.path(resourcesFile));
       r = SpecJson.parse(json, Resources.class, resourcesFile);
     } else {
       Resources.Memory mem = null;

@@ -27,10 +27,12 @@ final class InitProcess {
    * closes), as exec and run-without-fifo need; otherwise returns at the ready point, where a
    * created container waits for start. Returns the container process's pid.
    *
-   * @param stdio fds of this process that become the container's 0, 1, 2
+   * @param stdio fds of this process that become the container's 0, 1, 2 (and, if longer, its
+   *     preserved fds 3, 4, ...)
    * @param preserveFds how many fds after stdio (3, 4, ...) pass to the container unchanged
    */
   static int run(
+      Launcher launcher,
       Path initBinary,
       Plan plan,
       int[] stdio,
@@ -48,18 +50,17 @@ final class InitProcess {
         fdMap[i] = stdio[i];
       }
       for (int i = 0; i < preserveFds; i++) {
-        fdMap[3 + i] = 3 + i;
+        // The caller may say where its preserved fds are (a service holds copies elsewhere).
+        fdMap[3 + i] = stdio.length > 3 + i ? stdio[3 + i] : 3 + i;
       }
       int planSlot = 3 + preserveFds;
       fdMap[planSlot] = planFd;
       fdMap[planSlot + 1] = sync[1];
       helper =
-          Libc.spawn(
-              initBinary.toString(),
+          launcher.spawn(
+              initBinary,
               List.of("berth-init", String.valueOf(planSlot), String.valueOf(planSlot + 1)),
-              List.of(),
-              fdMap,
-              false);
+              fdMap);
       Libc.close(sync[1]);
       sync[1] = -1;
       Libc.close(planFd);
@@ -72,14 +73,14 @@ final class InitProcess {
           if (ready && untilExec) {
             return pid;
           }
-          throw new ContainerException("container init exited before it was ready" + reaped(helper, pid));
+          throw new ContainerException("container init exited before it was ready");
         }
         String msg = new String(buf, 0, n, StandardCharsets.UTF_8);
         if (msg.startsWith("error ")) {
           throw new ContainerException(msg.substring(6));
         } else if (msg.startsWith("pid ")) {
           pid = Integer.parseInt(msg.substring(4).trim());
-          Libc.waitpid(helper, 0);
+          launcher.reap(helper);
           helper = -1;
         } else if (msg.startsWith("sync ")) {
           String tag = msg.substring(5);
@@ -108,31 +109,16 @@ final class InitProcess {
     } catch (RuntimeException e) {
       if (pid > 0) {
         Libc.kill(pid, Libc.SIGKILL);
-        Libc.waitpid(pid, 0);
+        Libc.waitpid(pid, Libc.WNOHANG);
       }
       throw e instanceof SysException s ? new ContainerException(s.getMessage(), s) : e;
     } finally {
       if (helper > 0) {
-        Libc.waitpid(helper, 0);
+        launcher.reap(helper);
       }
       Libc.closeQuietly(sync[0]);
       Libc.closeQuietly(sync[1]);
       Libc.closeQuietly(planFd);
     }
-  }
-
-  private static String reaped(int helper, int pid) {
-    int who = pid > 0 ? pid : helper;
-    if (who <= 0) {
-      return "";
-    }
-    var st = Libc.waitpid(who, 0);
-    if (st == null) {
-      return "";
-    }
-    if (who == helper && pid <= 0) {
-      // Reaped here, so the finally block must not wait for it again.
-    }
-    return st.exited() ? " (exit status " + st.exitCode() + ")" : " (killed by signal " + st.signal() + ")";
   }
 }

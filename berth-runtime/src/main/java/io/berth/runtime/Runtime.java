@@ -19,7 +19,6 @@ import io.berth.sys.SysException;
 import io.berth.sys.WaitStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,11 +38,17 @@ public final class Runtime {
   private final StateStore store;
   private final Path initBinary;
   private final Consumer<String> warn;
+  private final Launcher launcher;
 
   public Runtime(Path stateRoot, Path initBinary, Consumer<String> warn) {
+    this(stateRoot, initBinary, warn, Launcher.LOCAL);
+  }
+
+  public Runtime(Path stateRoot, Path initBinary, Consumer<String> warn, Launcher launcher) {
     this.store = new StateStore(stateRoot);
     this.initBinary = initBinary;
     this.warn = warn;
+    this.launcher = launcher;
   }
 
   /** The runtime with berth-init found next to the installation (see {@link Libexec}). */
@@ -73,7 +78,7 @@ public final class Runtime {
   /** Creates and starts a container in one step (no exec fifo); returns its pid. */
   public int run(String id, Path bundle, CreateOptions opts) {
     int pid = createInternal(id, bundle, opts, false);
-    try (FileLock l = store.lock(id)) {
+    try (StateStore.Lock l = store.lock(id)) {
       ContainerRecord rec = store.read(id).withStarted();
       store.write(rec);
       Spec spec = store.readConfig(id);
@@ -81,8 +86,6 @@ public final class Runtime {
           HookRunner.runAll("poststart", spec.hooks() == null ? null : spec.hooks().poststart(), stateBytes(rec, Status.RUNNING))) {
         warn.accept(e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     return pid;
   }
@@ -113,7 +116,7 @@ public final class Runtime {
     store.createDir(id);
     Cgroup cgroup = null;
     int pid = -1;
-    try (FileLock l = store.lock(id)) {
+    try (StateStore.Lock l = store.lock(id)) {
       String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
       cgroup = Cgroup.create(cgroupsPath, id);
       cgroup.apply(withDefaultDeviceRules(spec));
@@ -147,6 +150,7 @@ public final class Runtime {
       final ContainerRecord[] current = {rec};
       pid =
           InitProcess.run(
+              launcher,
               initBinary, plan, opts.stdio(), opts.preserveFds(), !withFifo,
               (tag, p) -> {
                 switch (tag) {
@@ -352,7 +356,7 @@ public final class Runtime {
   public void start(String id) {
     ContainerRecord rec;
     Spec spec;
-    try (FileLock l = store.lock(id)) {
+    try (StateStore.Lock l = store.lock(id)) {
       rec = store.read(id);
       Status s = status(rec);
       if (s != Status.CREATED) {
@@ -368,8 +372,6 @@ public final class Runtime {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     for (String e :
         HookRunner.runAll("poststart", spec.hooks() == null ? null : spec.hooks().poststart(), stateBytes(rec, Status.RUNNING))) {
@@ -479,7 +481,7 @@ public final class Runtime {
     }
     ContainerRecord rec;
     Spec spec;
-    try (FileLock l = store.lock(id)) {
+    try (StateStore.Lock l = store.lock(id)) {
       rec = store.read(id);
       Status s = status(rec);
       if ((s == Status.RUNNING || s == Status.PAUSED) && !force) {
@@ -507,8 +509,6 @@ public final class Runtime {
       }
       spec = store.readConfig(id);
       store.remove(id);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
     for (String e :
         HookRunner.runAll("poststop", spec.hooks() == null ? null : spec.hooks().poststop(), stateBytes(rec, Status.STOPPED))) {
@@ -600,6 +600,7 @@ public final class Runtime {
     Cgroup cg = rec.cgroupPaths() == null ? null : Cgroup.load(rec.cgroupPaths());
     int pid =
         InitProcess.run(
+            launcher,
             initBinary, plan, opts.stdio(), opts.preserveFds(), true,
             (tag, p) -> {
               if (tag.equals(PlanCompiler.SYNC_CREATED) && cg != null) {

@@ -123,15 +123,40 @@ public final class StateStore {
     }
   }
 
-  /** An exclusive lock on the container, held until closed. */
-  public FileLock lock(String id) {
+  /** An exclusive lock on a container; close releases it. */
+  public interface Lock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /** Threads of one JVM (the runtime service) must queue here: file locks are per process. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock>
+      IN_PROCESS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** An exclusive lock on the container, across processes and threads, held until closed. */
+  public Lock lock(String id) {
     Path l = dir(id).resolve(".lock");
+    java.util.concurrent.locks.ReentrantLock local =
+        IN_PROCESS.computeIfAbsent(l, k -> new java.util.concurrent.locks.ReentrantLock());
+    local.lock();
     try {
       FileChannel ch = FileChannel.open(l, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      return ch.lock();
+      FileLock fl = ch.lock();
+      return () -> {
+        try {
+          fl.release();
+          ch.close();
+        } catch (IOException e) {
+          // Closing the channel releases the lock anyway.
+        } finally {
+          local.unlock();
+        }
+      };
     } catch (NoSuchFileException e) {
+      local.unlock();
       throw new ContainerException("container \"" + id + "\" does not exist");
     } catch (IOException e) {
+      local.unlock();
       throw new UncheckedIOException("lock " + l, e);
     }
   }

@@ -557,13 +557,18 @@ public final class Libc {
 
   /** A listening unix stream socket bound to {@code path} (close-on-exec). */
   public static int listenUnix(String path) {
+    return listenUnix(path, SOCK_STREAM);
+  }
+
+  /** A listening unix socket of {@code type} bound to {@code path} (close-on-exec). */
+  public static int listenUnix(String path, int type) {
     byte[] p = path.getBytes(StandardCharsets.UTF_8);
     if (p.length >= 108) {
       throw new SysException("bind " + path + " (path too long)", 36);
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw fail("socket", st);
       }
@@ -599,6 +604,79 @@ public final class Libc {
           throw fail("accept", st);
         }
       }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** Sends {@code data} with {@code fds} attached (SCM_RIGHTS); a SEQPACKET message keeps both together. */
+  public static void sendMsg(int sock, byte[] data, int[] fds) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      byte[] d = data.length == 0 ? new byte[] {0} : data;
+      MemorySegment buf = a.allocateFrom(JAVA_BYTE, d);
+      MemorySegment iov = a.allocate(16);
+      iov.set(ADDRESS, 0, buf);
+      iov.set(JAVA_LONG, 8, d.length);
+      MemorySegment msg;
+      if (fds.length > 0) {
+        long len = 16 + 4L * fds.length;
+        long space = (len + 7) & ~7L;
+        MemorySegment cmsg = a.allocate(space);
+        cmsg.set(JAVA_LONG, 0, len);
+        cmsg.set(JAVA_INT, 8, SOL_SOCKET);
+        cmsg.set(JAVA_INT, 12, SCM_RIGHTS);
+        for (int i = 0; i < fds.length; i++) {
+          cmsg.set(JAVA_INT, 16 + 4L * i, fds[i]);
+        }
+        msg = msghdr(a, iov, cmsg, space);
+      } else {
+        msg = msghdr(a, iov, MemorySegment.NULL, 0);
+      }
+      long r = (long) SENDMSG_.H.invokeExact(st, sock, msg, 0x4000); // MSG_NOSIGNAL
+      if (r < 0) {
+        throw fail("sendmsg", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A received message and the fds that came with it (close-on-exec); data empty at EOF. */
+  public record Message(byte[] data, int[] fds) {}
+
+  public static Message recvMsg(int sock, int maxData, int maxFds) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment buf = a.allocate(Math.max(1, maxData));
+      MemorySegment iov = a.allocate(16);
+      iov.set(ADDRESS, 0, buf);
+      iov.set(JAVA_LONG, 8, maxData);
+      long space = (16 + 4L * maxFds + 7) & ~7L;
+      MemorySegment cmsg = a.allocate(space);
+      MemorySegment msg = msghdr(a, iov, cmsg, space);
+      long n;
+      while (true) {
+        n = (long) RECVMSG_.H.invokeExact(st, sock, msg, O_CLOEXEC);
+        if (n >= 0 || errno(st) != Errno.EINTR) {
+          break;
+        }
+      }
+      if (n < 0) {
+        throw fail("recvmsg", st);
+      }
+      int[] fds = new int[0];
+      long controlLen = msg.get(JAVA_LONG, 40);
+      if (controlLen >= 16 && cmsg.get(JAVA_INT, 8) == SOL_SOCKET && cmsg.get(JAVA_INT, 12) == SCM_RIGHTS) {
+        long clen = cmsg.get(JAVA_LONG, 0);
+        fds = new int[(int) ((clen - 16) / 4)];
+        for (int i = 0; i < fds.length; i++) {
+          fds[i] = cmsg.get(JAVA_INT, 16 + 4L * i);
+        }
+      }
+      byte[] data = new byte[(int) n];
+      MemorySegment.copy(buf, JAVA_BYTE, 0, data, 0, (int) n);
+      return new Message(data, fds);
     } catch (Throwable t) {
       throw rethrow(t);
     }

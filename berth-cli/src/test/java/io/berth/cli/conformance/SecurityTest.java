@@ -23,7 +23,7 @@ class SecurityTest extends ConformanceBase {
     int pid = state(rt, id).get("pid").asInt();
     String exe = Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString();
     assertFalse(exe.equals("/usr/sbin/runc") || exe.endsWith("/berth-init"), exe);
-    if (rt.name.equals("berth")) {
+    if (rt.isBerth()) {
       assertTrue(exe.startsWith("/memfd:berth-init"), exe);
     }
   }

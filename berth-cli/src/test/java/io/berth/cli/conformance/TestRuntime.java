@@ -22,20 +22,73 @@ final class TestRuntime {
   final String name;
   final List<String> command;
   final Path root;
+  final java.util.Map<String, String> env;
 
-  private TestRuntime(String name, List<String> command, Path root) {
+  private TestRuntime(String name, List<String> command, Path root, java.util.Map<String, String> env) {
     this.name = name;
     this.command = command;
     this.root = root;
+    this.env = env;
+  }
+
+  boolean isBerth() {
+    return name.startsWith("berth");
+  }
+
+  /**
+   * One runtime service for the whole test JVM, on a socket of its own, ended by PID when the
+   * JVM exits: the "berth-service" runtime is the same command through it.
+   */
+  private static final class Service {
+    static final Path SOCKET = Path.of("/tmp/berth-conformance-" + ProcessHandle.current().pid() + ".sock");
+    static final Process PROCESS = start();
+
+    private static Process start() {
+      Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
+      try {
+        ProcessBuilder pb =
+            new ProcessBuilder(home.resolve("bin/berth-runtime").toString(), "--serve", SOCKET.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("BERTH_RUNTIME_DIRECT", "1");
+        pb.environment().put("BERTH_RUNTIME_IDLE_SECONDS", "600");
+        Process p = pb.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          p.destroy();
+          try {
+            Files.deleteIfExists(SOCKET);
+          } catch (IOException e) {
+            // The socket goes with /tmp's next clean-up.
+          }
+        }));
+        for (int i = 0; i < 300 && !Files.exists(SOCKET); i++) {
+          Thread.sleep(20);
+        }
+        if (!Files.exists(SOCKET)) {
+          throw new AssertionError("the runtime service did not start");
+        }
+        return p;
+      } catch (IOException e) {
+        throw new AssertionError(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 
   static List<TestRuntime> available(Path tmp) {
     List<TestRuntime> all = new ArrayList<>();
     Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
-    all.add(new TestRuntime("berth", List.of(home.resolve("bin/berth-runtime").toString()), tmp.resolve("berth-state")));
+    String bin = home.resolve("bin/berth-runtime").toString();
+    all.add(new TestRuntime("berth", List.of(bin), tmp.resolve("berth-state"), java.util.Map.of("BERTH_RUNTIME_DIRECT", "1")));
+    if (!"false".equals(System.getProperty("berth.conformance.service"))) {
+      all.add(new TestRuntime("berth-service", List.of(bin), tmp.resolve("berth-state"),
+          java.util.Map.of("BERTH_RUNTIME_SOCKET", Service.SOCKET.toString())));
+    }
     String only = System.getProperty("berth.conformance.only");
     if (Files.isExecutable(Path.of("/usr/sbin/runc"))) {
-      all.add(new TestRuntime("runc", List.of("/usr/sbin/runc"), tmp.resolve("runc-state")));
+      all.add(new TestRuntime("runc", List.of("/usr/sbin/runc"), tmp.resolve("runc-state"), java.util.Map.of()));
     }
     if (only != null && !only.isEmpty()) {
       all.removeIf(r -> !r.name.equals(only));
@@ -62,12 +115,17 @@ final class TestRuntime {
     return exec(workDir, List.of("/bin/sh", "-c", "RT='" + rt + "'; " + script));
   }
 
-  static Result exec(Path workDir, List<String> cmd) {
+  Result exec(Path workDir, List<String> cmd) {
     try {
       Path out = Files.createTempFile(workDir, "out", ".txt");
       Path err = Files.createTempFile(workDir, "err", ".txt");
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().putAll(env);
+      if (name.equals("berth-service")) {
+        Service.PROCESS.pid(); // started before the first command
+      }
       Process p =
-          new ProcessBuilder(cmd)
+          pb
               .directory(workDir.toFile())
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
               .redirectOutput(out.toFile())
