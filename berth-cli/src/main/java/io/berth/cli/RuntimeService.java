@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * exited, code}), {@code fallback} (run it yourself), {@code exit, code}.
  */
 final class RuntimeService {
+  private static final int MY_UID = uid();
+
   private final Path socket;
   private final long idleMillis;
   private final AtomicLong lastActivity = new AtomicLong(System.currentTimeMillis());
@@ -84,6 +86,10 @@ final class RuntimeService {
   }
 
   private void handle(int conn) {
+    // Only our own uid (root) may have commands run: the socket's mode says so, and so do we.
+    if (Libc.peerUid(conn) != MY_UID) {
+      return;
+    }
     Libc.Message req = Libc.recvMsg(conn, 1 << 16, 64);
     int[] fds = req.fds();
     try {
@@ -111,6 +117,14 @@ final class RuntimeService {
       for (int fd : fds) {
         Libc.closeQuietly(fd);
       }
+    }
+  }
+
+  private static int uid() {
+    try {
+      return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

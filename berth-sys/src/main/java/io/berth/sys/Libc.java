@@ -151,6 +151,10 @@ public final class Libc {
     static final MethodHandle H = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
   }
 
+  private static final class GETSOCKOPT_ {
+    static final MethodHandle H = fn("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+  }
+
   private static final class SPAWN_ {
     static final MethodHandle H = fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
   }
@@ -586,6 +590,23 @@ public final class Libc {
         throw e;
       }
       return fd;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** The uid of the process at the other end of a unix socket (SO_PEERCRED). */
+  public static int peerUid(int sock) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment cred = a.allocate(12);
+      MemorySegment len = a.allocate(JAVA_INT);
+      len.set(JAVA_INT, 0, 12);
+      int r = (int) GETSOCKOPT_.H.invokeExact(st, sock, SOL_SOCKET, 17, cred, len);
+      if (r != 0) {
+        throw fail("getsockopt SO_PEERCRED", st);
+      }
+      return cred.get(JAVA_INT, 4);
     } catch (Throwable t) {
       throw rethrow(t);
     }
