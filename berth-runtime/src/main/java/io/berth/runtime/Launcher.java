@@ -1,8 +1,11 @@
 package io.berth.runtime;
 
 import io.berth.sys.Libc;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Starts berth-init. Locally that is posix_spawn from this JVM; the runtime service hands the
@@ -23,7 +26,7 @@ public interface Launcher {
       new Launcher() {
         @Override
         public int spawn(Path binary, List<String> argv, int[] fdMap) {
-          return Libc.spawn(binary.toString(), argv, List.of(), fdMap, false);
+          return Libc.spawn(SealedCopy.of(binary), argv, List.of(), fdMap, false);
         }
 
         @Override
@@ -31,4 +34,25 @@ public interface Launcher {
           Libc.waitpid(pid, 0);
         }
       };
+
+  /**
+   * One sealed in-memory copy of each binary per JVM, executed as /proc/self/fd/N: berth-init
+   * then finds itself sealed already and skips the copy and re-exec it would otherwise make.
+   */
+  final class SealedCopy {
+    private static final ConcurrentHashMap<Path, String> COPIES = new ConcurrentHashMap<>();
+
+    private SealedCopy() {}
+
+    static String of(Path binary) {
+      return COPIES.computeIfAbsent(binary, b -> {
+        try {
+          int fd = Libc.sealedMemfd(b.getFileName().toString(), Files.readAllBytes(b));
+          return "/proc/self/fd/" + fd;
+        } catch (IOException | RuntimeException e) {
+          return b.toString(); // berth-init makes its own sealed copy then
+        }
+      });
+    }
+  }
 }

@@ -109,8 +109,9 @@ public final class StateStore {
     try (FileChannel ch =
         FileChannel.open(
             tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      // No fsync: this is runtime state under /run, gone at reboot by design; the rename alone
+      // keeps readers from ever seeing half a file.
       ch.write(java.nio.ByteBuffer.wrap(data));
-      ch.force(true);
     } catch (IOException e) {
       throw new UncheckedIOException("write " + tmp, e);
     }
