@@ -20,7 +20,7 @@ final class Bundle {
       List.of(
           "sh", "cat", "echo", "ls", "id", "hostname", "sleep", "true", "false", "grep", "mkdir",
           "touch", "stat", "readlink", "ip", "head", "tail", "wc", "mount", "umask", "test", "printf", "ps",
-          "env", "pwd", "tr", "cut", "sed");
+          "env", "pwd", "tr", "cut", "sed", "stty");
 
   final Path dir;
   final ObjectNode config;

@@ -21,7 +21,7 @@ class ConsoleAndFdsTest extends ConformanceBase {
     Path sock = tmp.resolve("console.sock");
     int listen = Libc.listenUnix(sock.toString());
     onCleanup(() -> Libc.closeQuietly(listen));
-    Bundle b = bundle().script("test -t 0 && test -t 1 && echo is-a-tty; stty size 2>/dev/null || echo $(cat /proc/self/stat | cut -d' ' -f7)");
+    Bundle b = bundle().script("test -t 0 && test -t 1 && echo is-a-tty; echo size $(stty size); sleep 1");
     b.process().put("terminal", true);
     b.process().putObject("consoleSize").put("height", 33).put("width", 111);
     b.write();
@@ -44,7 +44,7 @@ class ConsoleAndFdsTest extends ConformanceBase {
     StringBuilder out = new StringBuilder();
     byte[] buf = new byte[4096];
     long end = System.nanoTime() + 10_000_000_000L;
-    while (System.nanoTime() < end && !out.toString().contains("is-a-tty")) {
+    while (System.nanoTime() < end && !out.toString().contains("size 33 111")) {
       if (Libc.poll(msg.fd(), Libc.POLLIN, 200) == 0) {
         continue;
       }
@@ -61,6 +61,7 @@ class ConsoleAndFdsTest extends ConformanceBase {
     }
     String text = out.toString().replace("\r", "");
     assertTrue(text.contains("is-a-tty"), text);
+    assertTrue(text.contains("size 33 111"), "consoleSize rows and columns: " + text);
   }
 
   @ParameterizedTest
