@@ -55,6 +55,8 @@ final class FilterEmitter {
     return new FilterEmitter(defaultRet).program(archs);
   }
 
+  static final int RET_KILL_PROCESS = 0x80000000;
+
   private byte[] program(List<ArchRules> archs) {
     Map<Integer, SortedMap<Integer, Outcome>> families = new LinkedHashMap<>();
     for (ArchRules ar : archs) {
@@ -70,7 +72,9 @@ final class FilterEmitter {
       asm.branch(JMP_JEQ_K, auditArch, start, next);
       asm.bind(next);
     }
-    asm.ret(defaultRet);
+    // A syscall from an architecture the profile does not cover kills the process, as
+    // libseccomp's bad-arch action does: an allow-by-default profile must not let it through.
+    asm.ret(RET_KILL_PROCESS);
     families.forEach((auditArch, family) -> {
       asm.bind(starts.get(auditArch));
       asm.load(NR);

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * argument conditions all hold decides; otherwise the default action applies. Syscall names a
  * table does not know are skipped for that architecture, as runc does, because profiles list
  * names of every architecture. Syscalls of architectures the config does not list (besides the
- * native one) get the default action.
+ * native one) kill the process, as libseccomp's bad-arch action does; x32 syscalls on x86_64,
+ * when x32 is not listed, get the default action.
  */
 public final class SeccompCompiler {
   private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);

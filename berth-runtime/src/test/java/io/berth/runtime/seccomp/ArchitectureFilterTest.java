@@ -24,12 +24,13 @@ class ArchitectureFilterTest {
   }
 
   @Test
-  void unlistedArchitecturesGetTheDefaultAction() {
+  void unlistedArchitecturesAreKilled() {
+    int kill = 0x80000000;
     assertEquals(RET_ALLOW, run(READ_ONLY, SeccompData.x86_64(0)));
-    assertEquals(DENIED, run(READ_ONLY, SeccompData.i386(3)), "i386 read");
-    assertEquals(DENIED, run(READ_ONLY, SeccompData.i386(0)), "i386 nr 0 is not x86_64 read");
-    assertEquals(DENIED, run(READ_ONLY, SeccompData.aarch64(63)), "aarch64 read");
-    assertEquals(DENIED, run(READ_ONLY, new SeccompData(0, 0x12345678, 0, new long[0])), "unknown audit arch");
+    assertEquals(kill, run(READ_ONLY, SeccompData.i386(3)), "i386 read");
+    assertEquals(kill, run(READ_ONLY, SeccompData.i386(0)), "i386 nr 0 is not x86_64 read");
+    assertEquals(kill, run(READ_ONLY, SeccompData.aarch64(63)), "aarch64 read");
+    assertEquals(kill, run(READ_ONLY, new SeccompData(0, 0x12345678, 0, new long[0])), "unknown audit arch");
   }
 
   @Test
@@ -84,12 +85,12 @@ class ArchitectureFilterTest {
   }
 
   @Test
-  void tablelessArchitecturesAreToleratedAndDenied() {
+  void tablelessArchitecturesAreToleratedAndKilled() {
     Seccomp c = withArchitectures(READ_ONLY, "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM");
     byte[] filter = SeccompCompiler.compile(c, "SCMP_ARCH_AARCH64").filter();
     assertEquals(RET_ALLOW, BpfInterpreter.run(filter, SeccompData.aarch64(63)));
     int auditArchArm = 0x40000028;
-    assertEquals(DENIED, BpfInterpreter.run(filter, new SeccompData(3, auditArchArm, 0, new long[0])));
-    assertEquals(DENIED, BpfInterpreter.run(filter, SeccompData.x86_64(0)), "x86_64 is not listed on this aarch64 filter");
+    assertEquals(0x80000000, BpfInterpreter.run(filter, new SeccompData(3, auditArchArm, 0, new long[0])));
+    assertEquals(0x80000000, BpfInterpreter.run(filter, SeccompData.x86_64(0)), "x86_64 is not listed on this aarch64 filter");
   }
 }
