@@ -918,8 +918,14 @@ static void run(const struct op *o)
 		break;
 	case OP_RLIMIT: {
 		struct rlimit rl = {.rlim_cur = unum(o, 1), .rlim_max = unum(o, 2)};
-		if (setrlimit(num(o, 0), &rl) < 0)
-			die("setrlimit %lld (soft %llu, hard %llu)", num(o, 0), unum(o, 1), unum(o, 2));
+		const char *name = o->argc > 3 ? str(o, 3) : "rlimit";
+		if (setrlimit(num(o, 0), &rl) < 0) {
+			if (errno == EPERM)
+				die("%s (soft %llu, hard %llu): raising a hard limit needs CAP_SYS_RESOURCE, which"
+				    " this runtime does not hold; ask for no more than the current hard limit",
+				    name, unum(o, 1), unum(o, 2));
+			die("%s (soft %llu, hard %llu)", name, unum(o, 1), unum(o, 2));
+		}
 		break;
 	}
 	case OP_CHDIR:

@@ -28,7 +28,7 @@ enum plan_op {
 	OP_READONLY = 14,      /* path (after pivot) */
 	OP_SETHOSTNAME = 15,   /* name */
 	OP_SETDOMAINNAME = 16, /* name */
-	OP_RLIMIT = 17,        /* resource, soft, hard */
+	OP_RLIMIT = 17,        /* resource, soft, hard, name (for messages) */
 	OP_CHDIR = 18,         /* path */
 	OP_SETGROUPS = 19,     /* gid... */
 	OP_SETGID = 20,        /* gid */

@@ -377,7 +377,7 @@ public final class PlanCompiler {
       Plan plan, Spec.Process proc, Linux linux, CreateContext ctx, boolean create) {
     for (Spec.Rlimit r : proc.rlimits() == null ? List.<Spec.Rlimit>of() : proc.rlimits()) {
       plan.add(
-          Op.RLIMIT, LinuxNames.RLIMITS.get(r.type()), unsigned(r.soft()), unsigned(r.hard()));
+          Op.RLIMIT, LinuxNames.RLIMITS.get(r.type()), unsigned(r.soft()), unsigned(r.hard()), r.type());
     }
     if (proc.isTerminal()) {
       Spec.Box size = proc.consoleSize();
