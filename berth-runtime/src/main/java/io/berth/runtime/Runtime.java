@@ -39,6 +39,17 @@ public final class Runtime {
   private final Path initBinary;
   private final Consumer<String> warn;
   private final Launcher launcher;
+  private static final boolean TRACE = System.getProperty("berth.trace") != null;
+  private long traceStart;
+
+  /** -Dberth.trace: where the time of create and delete goes, one line per phase on stderr. */
+  private void trace(String phase) {
+    if (TRACE) {
+      long now = System.nanoTime();
+      System.err.printf("berth.trace %-12s %7.3f ms%n", phase, (now - traceStart) / 1e6);
+      traceStart = now;
+    }
+  }
 
   public Runtime(Path stateRoot, Path initBinary, Consumer<String> warn) {
     this(stateRoot, initBinary, warn, Launcher.LOCAL);
@@ -91,14 +102,20 @@ public final class Runtime {
   }
 
   private int createInternal(String id, Path bundle, CreateOptions opts, boolean withFifo) {
+    traceStart = System.nanoTime();
     StateStore.checkId(id);
     Path bundleDir = bundle.toAbsolutePath().normalize();
     Spec spec;
+    byte[] configBytes;
+    Path configPath = bundleDir.resolve("config.json");
     try {
-      spec = SpecJson.readConfig(bundleDir.resolve("config.json"));
+      configBytes = Files.readAllBytes(configPath);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidSpecException(configPath + ": no such file (is --bundle a bundle directory?)");
     } catch (IOException e) {
-      throw new ContainerException("read " + bundleDir.resolve("config.json") + ": " + e.getMessage());
+      throw new ContainerException("read " + configPath + ": " + e.getMessage());
     }
+    spec = SpecJson.parse(configBytes, Spec.class, configPath.toString());
     SpecValidator.validate(spec, true);
     checkSecurityModules(spec);
     List<String> dropped = PlanCompiler.droppedAmbient(spec.process().capabilities());
@@ -113,6 +130,7 @@ public final class Runtime {
         spec.linux() != null && spec.linux().seccomp() != null
             ? SeccompCompiler.compile(spec.linux().seccomp())
             : null;
+    trace("config");
     store.createDir(id);
     Cgroup cgroup = null;
     int pid = -1;
@@ -120,6 +138,7 @@ public final class Runtime {
       String cgroupsPath = spec.linux() == null ? null : spec.linux().cgroupsPath();
       cgroup = Cgroup.create(cgroupsPath, id);
       cgroup.apply(withDefaultDeviceRules(spec));
+      trace("cgroup");
       Path fifo = null;
       if (withFifo) {
         fifo = store.fifo(id);
@@ -137,7 +156,8 @@ public final class Runtime {
           new ContainerRecord(
               id, spec.ociVersion(), bundleDir.toString(), rootfs.toString(), 0, 0,
               Instant.now().toString(), "root", spec.annotations(), cgroup.paths(), !withFifo);
-      store.writeConfig(id, spec);
+      // The config as given, not re-serialized: delete and exec read it back.
+      store.writeConfig(id, configBytes);
       store.write(rec);
       CreateContext ctx =
           new CreateContext(
@@ -146,6 +166,7 @@ public final class Runtime {
               capLastCap(), HOST_PATHS);
       Plan plan = PlanCompiler.forCreate(spec, ctx);
       debugPlan(plan);
+      trace("plan");
       final Cgroup cg = cgroup;
       final ContainerRecord[] current = {rec};
       pid =
@@ -155,14 +176,17 @@ public final class Runtime {
               (tag, p) -> {
                 switch (tag) {
                   case PlanCompiler.SYNC_CREATED -> {
+                    trace("clone");
                     writeIdMaps(spec, p);
                     cg.addProcess(p);
                     long start = ProcStat.read(p).map(ProcStat::startTime).orElse(0L);
                     current[0] = current[0].withPid(p, start);
                     store.write(current[0]);
+                    trace("join-cgroup");
                     return null;
                   }
                   case PlanCompiler.SYNC_MOUNTED -> {
+                    trace("mounts");
                     byte[] state = stateBytes(current[0], Status.CREATING);
                     if (spec.hooks() != null) {
                       HookRunner.run("prestart", spec.hooks().prestart(), state);
@@ -171,6 +195,7 @@ public final class Runtime {
                     return state;
                   }
                   case PlanCompiler.SYNC_READY -> {
+                    trace("ready");
                     return stateBytes(current[0], withFifo ? Status.CREATED : Status.RUNNING);
                   }
                   default -> throw new ContainerException("unknown sync point " + tag);
@@ -481,9 +506,11 @@ public final class Runtime {
     }
     ContainerRecord rec;
     Spec spec;
+    traceStart = System.nanoTime();
     try (StateStore.Lock l = store.lock(id)) {
       rec = store.read(id);
       Status s = status(rec);
+      trace("status");
       if ((s == Status.RUNNING || s == Status.PAUSED) && !force) {
         throw new ContainerException(
             "cannot delete container \"" + id + "\" that is " + s.specName() + " (stop it, or use --force)");
@@ -504,11 +531,14 @@ public final class Runtime {
           awaitExit(rec, 10_000);
         }
       }
+      trace("kill");
       if (cg != null) {
         cg.destroy();
       }
+      trace("rm-cgroup");
       spec = store.readConfig(id);
       store.remove(id);
+      trace("rm-state");
     }
     for (String e :
         HookRunner.runAll("poststop", spec.hooks() == null ? null : spec.hooks().poststop(), stateBytes(rec, Status.STOPPED))) {

@@ -92,8 +92,8 @@ public final class StateStore {
     writeAtomically(dir(r.id()).resolve("state.json"), SpecJson.toBytes(r));
   }
 
-  public void writeConfig(String id, Spec spec) {
-    writeAtomically(dir(id).resolve("config.json"), SpecJson.toBytes(spec));
+  public void writeConfig(String id, byte[] configJson) {
+    writeAtomically(dir(id).resolve("config.json"), configJson);
   }
 
   public Spec readConfig(String id) {
