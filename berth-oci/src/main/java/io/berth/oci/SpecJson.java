@@ -65,9 +65,16 @@ public final class SpecJson {
     return new String(toBytes(value), java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /** Two-space indent and {@code "key": value}, as runc and Go's encoders print it. */
+  private static final com.fasterxml.jackson.core.util.DefaultPrettyPrinter PRETTY =
+      new com.fasterxml.jackson.core.util.DefaultPrettyPrinter(
+              com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                  .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER))
+          .withArrayIndenter(com.fasterxml.jackson.core.util.DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+
   public static String toPrettyString(Object value) {
     try {
-      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+      return MAPPER.writer(PRETTY).writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -32,7 +32,14 @@ final class MountInfo {
     List<CgroupMount> mounts = new ArrayList<>();
     Set<Set<String>> seenV1 = new HashSet<>();
     boolean seenUnified = false;
-    for (String line : mountinfo.split("\n")) {
+    String[] lines = mountinfo.split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (shadowed(lines, i)) {
+        // Something was mounted over it later (cgroup2 on /sys/fs/cgroup over a v1 layout):
+        // its files are out of reach.
+        continue;
+      }
       int dash = line.indexOf(" - ");
       if (dash < 0) {
         continue;
@@ -61,6 +68,31 @@ final class MountInfo {
       }
     }
     return mounts;
+  }
+
+  /** Whether a later mount covers line i's mount point (at it or at one of its parents). */
+  private static boolean shadowed(String[] lines, int i) {
+    String mine = mountPoint(lines[i]);
+    if (mine == null) {
+      return false;
+    }
+    for (int j = i + 1; j < lines.length; j++) {
+      String later = mountPoint(lines[j]);
+      if (later != null
+          && (mine.equals(later) || mine.startsWith(later.endsWith("/") ? later : later + "/"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String mountPoint(String line) {
+    int dash = line.indexOf(" - ");
+    if (dash < 0) {
+      return null;
+    }
+    String[] pre = line.substring(0, dash).split(" ");
+    return pre.length < 5 ? null : unescape(pre[4]);
   }
 
   /** Undoes the octal escapes (\040 for space and so on) the kernel uses in mountinfo. */

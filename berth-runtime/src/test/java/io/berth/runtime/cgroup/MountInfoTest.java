@@ -76,4 +76,11 @@ class MountInfoTest {
   void ignoresOtherFilesystems() {
     assertFalse(MountInfo.parse("22 1 254:0 / / rw - ext4 /dev/vda rw\n", "").iterator().hasNext());
   }
+
+  @Test
+  void aCgroup2MountedOverAV1LayoutHidesIt() {
+    String covered = HYBRID + "90 31 0:40 / /sys/fs/cgroup rw,relatime - cgroup2 none rw\n";
+    List<CgroupMount> mounts = MountInfo.parse(covered, "");
+    assertEquals(List.of(new CgroupMount("/sys/fs/cgroup", "/", List.of(), true)), mounts);
+  }
 }
