@@ -189,4 +189,28 @@ class LifecycleTest extends ConformanceBase {
     var missing = rt.run(tmp, "exec", id, "no-such-binary");
     assertNotEquals(0, missing.code());
   }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void foregroundRunForwardsSignalsToTheContainer(TestRuntime rt) throws Exception {
+    Path ready = tmp.resolve("ready");
+    Bundle b = bundle().script("trap 'echo got-term; exit 7' TERM; touch /ready; while true; do sleep 0.1; done");
+    b.config.with("root").put("readonly", false);
+    b.write();
+    ProcessBuilder pb = new ProcessBuilder(rt.argv("run", "--bundle", b.dir.toString(), id(rt)));
+    pb.environment().putAll(rt.env);
+    Path out = tmp.resolve("run.out");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(tmp.resolve("run.err").toFile()).start();
+    long end = System.currentTimeMillis() + 20_000;
+    while (!Files.exists(b.dir.resolve("rootfs/ready")) && System.currentTimeMillis() < end) {
+      Thread.sleep(20);
+    }
+    assertTrue(Files.exists(b.dir.resolve("rootfs/ready")), "the container started");
+    Thread.sleep(200); // the runtime installs its forwarding once the container runs
+    p.destroy(); // SIGTERM to the runtime process
+    assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(7, p.exitValue(), Files.readString(tmp.resolve("run.err")));
+    assertEquals("got-term\n", Files.readString(out));
+    assertFalse(Files.exists(ready));
+  }
 }
