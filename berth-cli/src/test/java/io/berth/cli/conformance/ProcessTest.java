@@ -169,4 +169,24 @@ class ProcessTest extends ConformanceBase {
     var r = ok(run(rt, b));
     assertEquals("allowed\ndenied\n", r.out());
   }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void seccompFlagsAndLogAction(TestRuntime rt) {
+    org.junit.jupiter.api.Assumptions.assumeFalse(
+        rt.name.equals("runc"), "runc 1.1.5: \"seccomp flags are not yet supported by runc\"");
+    // SECCOMP_FILTER_FLAG_SPEC_ALLOW keeps speculative store bypass mitigation off for the task;
+    // the filter itself allows everything but logs getpid.
+    Bundle b = bundle().script("grep -E '^(Seccomp|Speculation_Store_Bypass):' /proc/self/status | cut -f2 | tr '\\n' ' '");
+    ObjectNode sc = b.linux().putObject("seccomp");
+    sc.put("defaultAction", "SCMP_ACT_ALLOW");
+    Bundle.strings(sc, "architectures", "SCMP_ARCH_X86_64");
+    Bundle.strings(sc, "flags", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    ObjectNode log = sc.putArray("syscalls").addObject();
+    Bundle.strings(log, "names", "getpid");
+    log.put("action", "SCMP_ACT_LOG");
+    var r = ok(run(rt, b));
+    assertTrue(r.out().startsWith("2 "), "seccomp filter mode: " + r.out());
+    assertTrue(!r.out().contains("thread force mitigated"), "SPEC_ALLOW: no forced mitigation: " + r.out());
+  }
 }
