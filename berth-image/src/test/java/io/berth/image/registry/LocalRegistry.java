@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Debian's docker-registry (distribution 2.8) on a free loopback port, with its storage and log in
  * a test directory. Closing stops the process it started, and only that one.
  */
-final class LocalRegistry implements AutoCloseable {
+public final class LocalRegistry implements AutoCloseable {
 
     static final Path BINARY = Path.of("/usr/bin/docker-registry");
 
@@ -32,7 +32,7 @@ final class LocalRegistry implements AutoCloseable {
     }
 
     /** Starts a registry; {@code authYaml} is an {@code auth:} section (indented by two spaces per level) or "". */
-    static LocalRegistry start(Path dir, String authYaml) throws IOException, InterruptedException {
+    public static LocalRegistry start(Path dir, String authYaml) throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             fail(BINARY + " is missing: install Debian's docker-registry (apt-get install -y docker-registry)");
         }
@@ -76,7 +76,7 @@ final class LocalRegistry implements AutoCloseable {
         throw last;
     }
 
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
