@@ -74,12 +74,11 @@ final class Flags {
   }
 
   int intValue(String flag) {
-    String v = value(flag);
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new UsageException(command + ": flag " + flag + " takes a number, got \"" + v + "\"");
+    long v = longValue(flag);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw new UsageException(command + ": flag " + flag + " is out of range: " + v);
     }
+    return (int) v;
   }
 
   Long longValue(String flag) {

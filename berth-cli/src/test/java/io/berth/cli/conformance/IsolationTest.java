@@ -142,20 +142,25 @@ class IsolationTest extends ConformanceBase {
   @ParameterizedTest
   @MethodSource("runtimes")
   void userNamespaceWithMappings(TestRuntime rt) throws Exception {
-    Bundle b = bundle().script("cat /proc/self/uid_map /proc/self/gid_map; id -u");
-    b.linux().withArray("namespaces").addObject().put("type", "user");
-    b.linux().putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
-    b.linux().putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 100000).put("size", 65536);
-    // The rootfs must be reachable by the mapped root: hand it over, as rootless tools do.
-    chownTree(b.dir, 100000);
-    // Without a mapped owner, sysfs and the cgroup mount cannot be made in a user namespace.
-    b.mounts().removeIf(m -> m.get("destination").asText().startsWith("/sys"));
-    b.linux().remove("resources");
+    Bundle b = inUserNamespace(bundle().script("cat /proc/self/uid_map /proc/self/gid_map; id -u"), 100000);
     var r = ok(run(rt, b));
     String[] lines = r.out().trim().split("\n");
     assertEquals("0 100000 65536", lines[0].trim().replaceAll("\\s+", " "));
     assertEquals("0 100000 65536", lines[1].trim().replaceAll("\\s+", " "));
     assertEquals("0", lines[2].trim());
+  }
+
+  /** Maps the container's root to {@code hostId} in a new user namespace. */
+  private static Bundle inUserNamespace(Bundle b, int hostId) throws Exception {
+    b.linux().withArray("namespaces").addObject().put("type", "user");
+    b.linux().putArray("uidMappings").addObject().put("containerID", 0).put("hostID", hostId).put("size", 65536);
+    b.linux().putArray("gidMappings").addObject().put("containerID", 0).put("hostID", hostId).put("size", 65536);
+    // The rootfs must be reachable by the mapped root: hand it over, as rootless tools do.
+    chownTree(b.dir, hostId);
+    // Without a mapped owner, sysfs and the cgroup mount cannot be made in a user namespace.
+    b.mounts().removeIf(m -> m.get("destination").asText().startsWith("/sys"));
+    b.linux().remove("resources");
+    return b;
   }
 
   private static void chownTree(Path dir, int id) throws Exception {
@@ -169,13 +174,7 @@ class IsolationTest extends ConformanceBase {
   @ParameterizedTest
   @MethodSource("runtimes")
   void createAndStartInAUserNamespace(TestRuntime rt) throws Exception {
-    Bundle b = bundle().script("id -u");
-    b.linux().withArray("namespaces").addObject().put("type", "user");
-    b.linux().putArray("uidMappings").addObject().put("containerID", 0).put("hostID", 200000).put("size", 65536);
-    b.linux().putArray("gidMappings").addObject().put("containerID", 0).put("hostID", 200000).put("size", 65536);
-    chownTree(b.dir, 200000);
-    b.mounts().removeIf(m -> m.get("destination").asText().startsWith("/sys"));
-    b.linux().remove("resources");
+    Bundle b = inUserNamespace(bundle().script("id -u"), 200000);
     b.write();
     String id = id(rt);
     ok(rt.run(tmp, "create", "--bundle", b.dir.toString(), id));
