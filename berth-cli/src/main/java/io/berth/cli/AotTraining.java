@@ -13,7 +13,7 @@ public final class AotTraining {
    * When the build runs as root on a host with busybox (scripts/setup, CI), the hot path itself
    * is recorded: create, start, state, delete and run of a /bin/true container.
    */
-  private static void trainWithContainers(java.nio.file.Path dir) throws Exception {
+  private static void trainWithContainers(java.nio.file.Path dir, PrintStream err) throws Exception {
     java.nio.file.Path busybox = java.nio.file.Path.of("/bin/busybox");
     long uid = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid")).longValue();
     if (uid != 0 || !java.nio.file.Files.isExecutable(busybox)) {
@@ -36,13 +36,18 @@ public final class AotTraining {
       RuntimeCli.execute("--root", root, "list");
       RuntimeCli.execute("--root", root, "delete", "--force", id);
       if (RuntimeCli.execute("--root", root, "run", "--bundle", b, id + "-run") != 0) {
-        System.err.println("AOT training: the training container did not run; the cache covers less");
+        err.println("AOT training: the training container did not run; the cache covers less");
       }
     }
   }
 
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
+    PrintStream err = System.err;
+    // The training's own output (and its expected errors) would only confuse a build log.
+    PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+    System.setOut(quiet);
+    System.setErr(quiet);
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("berth-aot");
     try {
       RuntimeCli.execute("features");
@@ -50,7 +55,7 @@ public final class AotTraining {
       RuntimeCli.execute("--root", dir.resolve("state").toString(), "list", "--format", "json");
       RuntimeCli.execute("--root", dir.resolve("state").toString(), "state", "nonexistent");
       io.berth.oci.SpecJson.readConfig(dir.resolve("config.json"));
-      trainWithContainers(dir);
+      trainWithContainers(dir, err);
       int[] p = io.berth.sys.Libc.socketpair(io.berth.sys.Libc.SOCK_SEQPACKET);
       io.berth.sys.Libc.close(p[0]);
       io.berth.sys.Libc.close(p[1]);
@@ -59,6 +64,7 @@ public final class AotTraining {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
       System.setOut(out);
+      System.setErr(err);
     }
   }
 }
