@@ -99,12 +99,47 @@ public final class Snapshotter {
     }
   }
 
+  /**
+   * Removes what a crash mid-unpack left: the hidden {@code .<hex>.unpacking-*} directories a
+   * layer is unpacked into before its rename. Call it before any prepare runs (at start-up).
+   */
+  public int sweepPartial() {
+    int removed = 0;
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    try (Stream<Path> algs = Files.list(root)) {
+      for (Path alg : algs.filter(Files::isDirectory).toList()) {
+        try (Stream<Path> entries = Files.list(alg)) {
+          for (Path p : entries.toList()) {
+            String name = p.getFileName().toString();
+            if (name.startsWith(".") && name.contains(".unpacking-")) {
+              deleteTree(p);
+              removed++;
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("sweep " + root, e);
+    }
+    return removed;
+  }
+
+  private static void deleteTree(Path top) throws IOException {
+    try (Stream<Path> walk = Files.walk(top)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   /** Removes the snapshot of a chain ID (no image may still use it). */
   public void remove(Digest chainId) {
     Path target = path(chainId);
-    try (Stream<Path> walk = Files.exists(target) ? Files.walk(target) : Stream.empty()) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
+    try {
+      if (Files.exists(target)) {
+        deleteTree(target);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("remove snapshot " + target, e);

@@ -145,4 +145,16 @@ class SnapshotterTest {
       assertTrue(s.noneMatch(Files::isDirectory), "nothing unpacked is left");
     }
   }
+
+  @Test
+  void aCrashMidUnpackLeavesATempDirThatTheSweepRemoves() throws Exception {
+    Snapshotter snap = new Snapshotter(tmp.resolve("snapshots"), new LayerUnpacker());
+    Path alg = Files.createDirectories(tmp.resolve("snapshots/sha256"));
+    Path partial = Files.createDirectories(alg.resolve(".abc.unpacking-1234/etc"));
+    Files.writeString(partial.resolve("half"), "x");
+    Path kept = Files.createDirectories(alg.resolve("abc"));
+    assertEquals(1, snap.sweepPartial());
+    assertFalse(Files.exists(alg.resolve(".abc.unpacking-1234")));
+    assertTrue(Files.isDirectory(kept), "published snapshots stay");
+  }
 }
