@@ -37,10 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * overlay snapshots, mounted as a container's root and run by the runtime, writes landing in the
  * container's upper directory only.
  */
-class ImageRunTest {
+public class ImageRunTest {
   @TempDir Path tmp;
 
-  private static byte[][] busyboxLayers() throws Exception {
+  public static byte[][] busyboxLayers() throws Exception {
     ByteArrayOutputStream base = new ByteArrayOutputStream();
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(base)) {
       out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -81,7 +81,7 @@ class ImageRunTest {
     return new byte[][] {base.toByteArray(), top.toByteArray()};
   }
 
-  private static byte[] gzip(byte[] data) throws Exception {
+  public static byte[] gzip(byte[] data) throws Exception {
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream g = new GZIPOutputStream(gz)) {
       g.write(data);

@@ -1,0 +1,266 @@
+package io.berth.cli;
+
+import io.berth.image.layer.LayerUnpacker;
+import io.berth.image.meta.GcResult;
+import io.berth.image.meta.ImageDatabase;
+import io.berth.image.meta.ImageGc;
+import io.berth.image.meta.ImageRecord;
+import io.berth.image.pull.ImagePuller;
+import io.berth.image.pull.PulledImage;
+import io.berth.image.registry.ImageReference;
+import io.berth.image.registry.RegistryClient;
+import io.berth.image.registry.RegistryConfig;
+import io.berth.image.snapshot.Snapshotter;
+import io.berth.image.spec.PlatformMatcher;
+import io.berth.image.store.ContentStore;
+import io.berth.oci.SpecJson;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The image commands of {@code berth} (podman's names): pull, images, tag, rmi, image prune.
+ * Storage under the root: content/ (blobs), snapshots/ (unpacked layers), images.db.
+ */
+final class ImageCommands {
+  private final Path root;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  ImageCommands(Path root, PrintStream out, PrintStream err) {
+    this.root = root;
+    this.out = out;
+    this.err = err;
+  }
+
+  private ContentStore store() throws IOException {
+    return new ContentStore(root.resolve("content"));
+  }
+
+  private Snapshotter snapshots() {
+    return new Snapshotter(root.resolve("snapshots"), new LayerUnpacker());
+  }
+
+  private ImageDatabase db() {
+    return ImageDatabase.open(root.resolve("images.db"));
+  }
+
+  int pull(List<String> args) throws IOException {
+    String usage = "pull [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [-q] IMAGE";
+    Flags f = new Flags("pull", args, Integer.MAX_VALUE);
+    String platform = null;
+    boolean quiet = false;
+    boolean tlsVerify = true;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--platform" -> platform = f.value(flag);
+        case "--quiet", "-q" -> quiet = true;
+        case "--tls-verify" -> tlsVerify = !"false".equals(f.value(flag));
+        default -> {
+          if (Flags.isHelp(flag)) {
+            out.println("usage: berth " + usage);
+            return 0;
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    ImageReference ref = ImageReference.parse(f.positionals(1, 1, usage).get(0));
+    RegistryConfig config = RegistryConfig.defaults();
+    if (!tlsVerify) {
+      config = config.withInsecureRegistry(ref.registry());
+    }
+    PlatformMatcher matcher = platform == null ? PlatformMatcher.host() : PlatformMatcher.forFlag(platform);
+    ContentStore store = store();
+    Snapshotter snaps = snapshots();
+    snaps.sweepPartial();
+    boolean q = quiet;
+    try (RegistryClient client = new RegistryClient(config); ImageDatabase db = db()) {
+      PulledImage img =
+          new ImagePuller(client, store, p -> {
+                if (!q && p.what().equals("done")) {
+                  err.println("Copied blob " + p.digest().shortHex());
+                }
+              }, 4)
+              .pull(ref, matcher);
+      snaps.prepare(store, img.manifest(), img.config());
+      db.recordImage(ImageRecord.from(img, List.of(ref.toString())));
+      if (!quiet) {
+        err.println("Pulled " + ref + " (" + img.manifestDigest() + ")");
+      }
+      out.println(img.configDigest().hex());
+    }
+    return 0;
+  }
+
+  int images(List<String> args) {
+    String usage = "images [--format json] [--digests] [-q]";
+    Flags f = new Flags("images", args, Integer.MAX_VALUE);
+    String format = "table";
+    boolean quiet = false;
+    boolean digests = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--format" -> format = f.value(flag);
+        case "--quiet", "-q" -> quiet = true;
+        case "--digests" -> digests = true;
+        default -> {
+          if (Flags.isHelp(flag)) {
+            out.println("usage: berth " + usage);
+            return 0;
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    f.positionals(0, 0, usage);
+    try (ImageDatabase db = db()) {
+      List<ImageRecord> all = db.list();
+      if (quiet) {
+        all.forEach(i -> out.println(shortId(i.id())));
+        return 0;
+      }
+      if (format.equals("json")) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ImageRecord i : all) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("Id", hexOf(i.id()));
+          m.put("Names", i.names());
+          m.put("Digest", i.manifestDigest());
+          m.put("Size", i.size());
+          m.put("Created", i.created() == null ? null : i.created().toString());
+          m.put("Architecture", i.architecture());
+          m.put("Os", i.os());
+          rows.add(m);
+        }
+        out.println(SpecJson.toPrettyString(rows));
+        return 0;
+      }
+      String fmt = digests ? "%-45s %-12s %-73s %-14s %s%n" : "%-45s %-12s %-14s %s%n";
+      if (digests) {
+        out.printf(fmt, "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "SIZE");
+      } else {
+        out.printf(fmt, "REPOSITORY", "TAG", "IMAGE ID", "SIZE");
+      }
+      for (ImageRecord i : all) {
+        List<String> names = i.names().isEmpty() ? List.of("<none>:<none>") : i.names();
+        for (String n : names) {
+          int colon = n.lastIndexOf(':');
+          boolean tagged = colon > n.lastIndexOf('/');
+          String repo = tagged ? n.substring(0, colon) : n;
+          String tag = tagged ? n.substring(colon + 1) : "<none>";
+          if (digests) {
+            out.printf(fmt, repo, tag, i.manifestDigest(), shortId(i.id()), size(i.size()));
+          } else {
+            out.printf(fmt, repo, tag, shortId(i.id()), size(i.size()));
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  int tag(List<String> args) {
+    Flags f = new Flags("tag", args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      throw f.unknown(flag);
+    }
+    List<String> pos = f.positionals(2, 2, "tag IMAGE NAME");
+    try (ImageDatabase db = db()) {
+      db.tag(normalize(db, pos.get(0)), ImageReference.parse(pos.get(1)).toString());
+    }
+    return 0;
+  }
+
+  int rmi(List<String> args) throws IOException {
+    String usage = "rmi [--force] IMAGE...";
+    Flags f = new Flags("rmi", args, Integer.MAX_VALUE);
+    boolean force = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--force", "-f" -> force = true;
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<String> pos = f.positionals(1, -1, usage);
+    try (ImageDatabase db = db()) {
+      for (String name : pos) {
+        ImageRecord removed = db.removeImage(normalize(db, name), force);
+        for (String n : removed.names()) {
+          out.println("Untagged: " + n);
+        }
+        out.println("Deleted: " + hexOf(removed.id()));
+      }
+      report(ImageGc.run(db, store(), snapshots()));
+    }
+    return 0;
+  }
+
+  int prune(List<String> args) throws IOException {
+    Flags f = new Flags("image prune", args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      if (!flag.equals("--force") && !flag.equals("-f")) {
+        throw f.unknown(flag);
+      }
+    }
+    f.positionals(0, 0, "image prune [--force]");
+    try (ImageDatabase db = db()) {
+      for (String id : db.dangling()) {
+        db.removeImage(id, false);
+        out.println(hexOf(id));
+      }
+      report(ImageGc.run(db, store(), snapshots()));
+    }
+    return 0;
+  }
+
+  private void report(GcResult r) {
+    for (String failure : r.failures()) {
+      err.println("berth: warning: " + failure);
+    }
+  }
+
+  /** A name as the user typed it ("busybox") becomes the stored full name, if it is one. */
+  private static String normalize(ImageDatabase db, String nameOrId) {
+    if (db.resolve(nameOrId).isPresent()) {
+      return nameOrId;
+    }
+    try {
+      String full = ImageReference.parse(nameOrId).toString();
+      if (db.resolve(full).isPresent()) {
+        return full;
+      }
+    } catch (RuntimeException e) {
+      // Not a reference: leave it to the database's own error.
+    }
+    return nameOrId;
+  }
+
+  private static String hexOf(String digest) {
+    int colon = digest.indexOf(':');
+    return colon < 0 ? digest : digest.substring(colon + 1);
+  }
+
+  private static String shortId(String digest) {
+    String hex = hexOf(digest);
+    return hex.length() > 12 ? hex.substring(0, 12) : hex;
+  }
+
+  private static String size(long bytes) {
+    if (bytes < 1000) {
+      return bytes + "B";
+    }
+    String[] units = {"kB", "MB", "GB", "TB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1000 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.3g%s", v, units[u]);
+  }
+}

@@ -1,0 +1,129 @@
+package io.berth.cli.conformance;
+
+import io.berth.cli.ImageRunTest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.berth.image.registry.AuthFiles;
+import io.berth.image.registry.ImageReference;
+import io.berth.image.registry.LocalRegistry;
+import io.berth.image.registry.RegistryClient;
+import io.berth.image.registry.RegistryConfig;
+import io.berth.image.spec.Descriptor;
+import io.berth.image.spec.Digest;
+import io.berth.image.spec.ImageJson;
+import io.berth.image.spec.Manifest;
+import io.berth.image.spec.MediaTypes;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bin/berth's image commands against Debian's docker-registry on loopback. */
+class ImageCommandsTest {
+  @TempDir static Path dir;
+  static LocalRegistry registry;
+  static String configHex;
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeAll
+  static void pushImage() throws Exception {
+    registry = LocalRegistry.start(dir.resolve("registry"), "");
+    try (RegistryClient client = new RegistryClient(RegistryConfig.defaults().withAuthFiles(AuthFiles.none(dir.resolve("auth.json"))))) {
+      List<Descriptor> layers = new ArrayList<>();
+      StringBuilder diffIds = new StringBuilder();
+      for (byte[] tar : ImageRunTest.busyboxLayers()) {
+        byte[] gz = ImageRunTest.gzip(tar);
+        client.putBlob(registry.host(), "test/bb", Digest.of(gz).toString(), gz.length, new ByteArrayInputStream(gz), false);
+        layers.add(new Descriptor(MediaTypes.OCI_LAYER_TAR_GZIP, Digest.of(gz), gz.length));
+        diffIds.append(diffIds.length() == 0 ? "" : ",").append('"').append(Digest.of(tar)).append('"');
+      }
+      byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\"]},"
+          + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}").getBytes(StandardCharsets.UTF_8);
+      client.putBlob(registry.host(), "test/bb", Digest.of(config).toString(), config.length, new ByteArrayInputStream(config), false);
+      configHex = Digest.of(config).hex();
+      Manifest m = Manifest.oci(Descriptor.of(MediaTypes.OCI_CONFIG, config), layers);
+      client.putManifest(ImageReference.parse(registry.host() + "/test/bb:1"), MediaTypes.OCI_MANIFEST, ImageJson.toBytes(m));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  static Result berth(Path root, String... args) throws Exception {
+    Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
+    List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + cmd);
+    }
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  static long files(Path p) throws Exception {
+    if (!Files.exists(p)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void pullListTagRemoveAndCollect() throws Exception {
+    Path root = dir.resolve("root-" + System.nanoTime());
+    String name = registry.host() + "/test/bb:1";
+    Result pull = berth(root, "pull", name);
+    assertEquals(0, pull.code(), pull.err());
+    assertEquals(configHex + "\n", pull.out());
+    assertEquals(4, files(root.resolve("content/blobs")), "manifest, config and two layers");
+    try (Stream<Path> s = Files.list(root.resolve("snapshots/sha256"))) {
+      assertTrue(s.filter(Files::isDirectory).anyMatch(d -> Files.isRegularFile(d.resolve("bin/busybox"))),
+          "the base layer is unpacked");
+    }
+
+    Result list = berth(root, "images", "--format", "json");
+    assertEquals(0, list.code(), list.err());
+    assertTrue(list.out().contains("\"" + name + "\""), list.out());
+
+    assertEquals(0, berth(root, "tag", name, registry.host() + "/test/bb:copy").code());
+    Result table = berth(root, "images");
+    assertTrue(table.out().contains("copy") && table.out().contains(configHex.substring(0, 12)), table.out());
+
+    Result rmi = berth(root, "rmi", name);
+    assertEquals(0, rmi.code(), rmi.err());
+    assertTrue(rmi.out().contains("Deleted: " + configHex), rmi.out());
+    assertEquals(0, files(root.resolve("content/blobs")), "every blob collected");
+    try (Stream<Path> s = Files.list(root.resolve("snapshots/sha256"))) {
+      assertEquals(0, s.filter(Files::isDirectory).count(), "every snapshot collected");
+    }
+    assertEquals("", berth(root, "images", "-q").out());
+  }
+
+  @Test
+  void anUnknownTagIsAClearErrorAndChangesNothing() throws Exception {
+    Path root = dir.resolve("root-" + System.nanoTime());
+    Result r = berth(root, "pull", registry.host() + "/test/bb:missing");
+    assertEquals(125, r.code());
+    assertTrue(r.err().contains("test/bb:missing") && r.err().contains("404"), r.err());
+    assertEquals(0, files(root.resolve("content/blobs")));
+  }
+}
