@@ -22,6 +22,8 @@ public final class BerthCli {
 
       commands:
         pull         pull an image from a registry
+        push         push an image to a registry
+        image inspect  show an image's details as JSON
         images       list images
         tag          add a name to an image
         rmi          remove images (and what nothing else uses)
@@ -61,6 +63,7 @@ public final class BerthCli {
       List<String> argv = rest.subList(1, rest.size());
       return switch (rest.get(0)) {
         case "pull" -> images.pull(argv);
+        case "push" -> images.push(argv);
         case "images" -> images.images(argv);
         case "tag" -> images.tag(argv);
         case "rmi" -> images.rmi(argv);
@@ -71,7 +74,8 @@ public final class BerthCli {
       System.err.println("berth: " + e.getMessage());
       return 2;
     } catch (PullException | RegistryException | SnapshotException | ImageNotFoundException
-        | ImageInUseException | ImageDatabaseException | IllegalArgumentException e) {
+        | ImageInUseException | ImageDatabaseException | IllegalArgumentException
+        | io.berth.image.push.PushException e) {
       System.err.println("berth: " + e.getMessage());
       return 125;
     } catch (Exception e) {
@@ -96,6 +100,8 @@ public final class BerthCli {
       case "rm" -> images.rmi(rest);
       case "pull" -> images.pull(rest);
       case "tag" -> images.tag(rest);
+      case "inspect" -> images.inspect(rest);
+      case "push" -> images.push(rest);
       default -> throw new Flags.UsageException("unknown command \"image " + argv.get(0) + "\"");
     };
   }

@@ -97,6 +97,87 @@ final class ImageCommands {
     return 0;
   }
 
+  int push(List<String> args) throws IOException {
+    String usage = "push [--tls-verify=false] [-q] IMAGE [DESTINATION]";
+    Flags f = new Flags("push", args, Integer.MAX_VALUE);
+    boolean quiet = false;
+    boolean tlsVerify = true;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--quiet", "-q" -> quiet = true;
+        case "--tls-verify" -> tlsVerify = !"false".equals(f.value(flag));
+        default -> {
+          if (Flags.isHelp(flag)) {
+            out.println("usage: berth " + usage);
+            return 0;
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    List<String> pos = f.positionals(1, 2, usage);
+    try (ImageDatabase db = db()) {
+      String key = normalize(db, pos.get(0));
+      ImageRecord image = db.resolve(key)
+          .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
+              "image \"" + pos.get(0) + "\" not found; check the name or run 'berth images'"));
+      ImageReference source = image.names().isEmpty() ? null : ImageReference.parse(image.names().get(0));
+      ImageReference dest = ImageReference.parse(pos.size() > 1 ? pos.get(1) : pos.get(0));
+      RegistryConfig config = RegistryConfig.defaults();
+      if (!tlsVerify) {
+        config = config.withInsecureRegistry(dest.registry());
+      }
+      boolean q = quiet;
+      try (RegistryClient client = new RegistryClient(config)) {
+        io.berth.image.spec.Digest d =
+            new io.berth.image.push.ImagePusher(client, store(), m -> {
+                  if (!q) {
+                    err.println(m);
+                  }
+                })
+                .push(io.berth.image.spec.Digest.parse(image.manifestDigest()), dest, source);
+        if (!quiet) {
+          err.println("Pushed " + dest + " (" + d + ")");
+        }
+      }
+    }
+    return 0;
+  }
+
+  int inspect(List<String> args) throws IOException {
+    Flags f = new Flags("image inspect", args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      throw f.unknown(flag);
+    }
+    List<String> pos = f.positionals(1, -1, "image inspect IMAGE...");
+    List<Map<String, Object>> docs = new ArrayList<>();
+    try (ImageDatabase db = db()) {
+      ContentStore store = store();
+      for (String name : pos) {
+        ImageRecord i = db.resolve(normalize(db, name))
+            .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
+                "image \"" + name + "\" not found; check the name or run 'berth images'"));
+        io.berth.image.spec.ImageConfig config;
+        try (var in = store.open(io.berth.image.spec.Digest.parse(i.id()))) {
+          config = io.berth.image.spec.ImageJson.config(in.readAllBytes());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Id", hexOf(i.id()));
+        m.put("Digest", i.manifestDigest());
+        m.put("RepoTags", i.names());
+        m.put("Created", i.created() == null ? null : i.created().toString());
+        m.put("Architecture", i.architecture());
+        m.put("Os", i.os());
+        m.put("Size", i.size());
+        m.put("Config", config.config());
+        m.put("RootFS", Map.of("Type", "layers", "Layers", config.diffIds().stream().map(Object::toString).toList()));
+        docs.add(m);
+      }
+    }
+    out.println(SpecJson.toPrettyString(docs));
+    return 0;
+  }
+
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);
@@ -189,7 +270,15 @@ final class ImageCommands {
     List<String> pos = f.positionals(1, -1, usage);
     try (ImageDatabase db = db()) {
       for (String name : pos) {
-        ImageRecord removed = db.removeImage(normalize(db, name), force);
+        String key = normalize(db, name);
+        var found = db.resolve(key);
+        if (found.isPresent() && found.get().names().contains(key) && found.get().names().size() > 1) {
+          // A name of an image that has others: only the name goes, as with podman.
+          db.untag(key);
+          out.println("Untagged: " + key);
+          continue;
+        }
+        ImageRecord removed = db.removeImage(key, force);
         for (String n : removed.names()) {
           out.println("Untagged: " + n);
         }

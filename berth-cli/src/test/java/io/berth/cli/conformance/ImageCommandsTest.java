@@ -108,7 +108,25 @@ class ImageCommandsTest {
     Result table = berth(root, "images");
     assertTrue(table.out().contains("copy") && table.out().contains(configHex.substring(0, 12)), table.out());
 
-    Result rmi = berth(root, "rmi", name);
+    Result inspect = berth(root, "image", "inspect", name);
+    assertEquals(0, inspect.code(), inspect.err());
+    assertTrue(inspect.out().contains("\"Id\": \"" + configHex + "\"") && inspect.out().contains("\"Cmd\""), inspect.out());
+
+    // Push under another name, then pull that into a fresh root: the same image comes back.
+    String pushed = registry.host() + "/test/pushed:2";
+    Result push = berth(root, "push", name, pushed);
+    assertEquals(0, push.code(), push.err());
+    assertTrue(push.err().contains("mounted from test/bb") || push.err().contains("exists"), push.err());
+    Result again = berth(dir.resolve("root-" + System.nanoTime()), "pull", pushed);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(configHex + "\n", again.out());
+
+    Result untag = berth(root, "rmi", name);
+    assertEquals(0, untag.code(), untag.err());
+    assertEquals("Untagged: " + name + "\n", untag.out(), "the image keeps its other name");
+    assertEquals(4, files(root.resolve("content/blobs")));
+
+    Result rmi = berth(root, "rmi", registry.host() + "/test/bb:copy");
     assertEquals(0, rmi.code(), rmi.err());
     assertTrue(rmi.out().contains("Deleted: " + configHex), rmi.out());
     assertEquals(0, files(root.resolve("content/blobs")), "every blob collected");
