@@ -23,6 +23,8 @@ public final class BerthCli {
       commands:
         pull         pull an image from a registry
         push         push an image to a registry
+        login        store credentials for a registry (podman's auth.json)
+        logout       remove them
         image inspect  show an image's details as JSON
         images       list images
         tag          add a name to an image
@@ -64,6 +66,8 @@ public final class BerthCli {
       return switch (rest.get(0)) {
         case "pull" -> images.pull(argv);
         case "push" -> images.push(argv);
+        case "login" -> images.login(argv, System.in);
+        case "logout" -> images.logout(argv);
         case "images" -> images.images(argv);
         case "tag" -> images.tag(argv);
         case "rmi" -> images.rmi(argv);

@@ -178,6 +178,62 @@ final class ImageCommands {
     return 0;
   }
 
+  int login(List<String> args, java.io.InputStream in) throws IOException {
+    String usage = "login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY";
+    Flags f = new Flags("login", args, Integer.MAX_VALUE);
+    String user = null;
+    String password = null;
+    boolean stdin = false;
+    boolean tlsVerify = true;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--username", "-u" -> user = f.value(flag);
+        case "--password", "-p" -> password = f.value(flag);
+        case "--password-stdin" -> stdin = true;
+        case "--tls-verify" -> tlsVerify = !"false".equals(f.value(flag));
+        default -> {
+          if (Flags.isHelp(flag)) {
+            out.println("usage: berth " + usage);
+            return 0;
+          }
+          throw f.unknown(flag);
+        }
+      }
+    }
+    String registry = f.positionals(1, 1, usage).get(0);
+    if (stdin) {
+      password = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+    if (user == null || password == null) {
+      throw new Flags.UsageException("login needs --username and a password (--password or --password-stdin)");
+    }
+    RegistryConfig config = RegistryConfig.defaults();
+    if (!tlsVerify) {
+      config = config.withInsecureRegistry(registry);
+    }
+    try (RegistryClient client = new RegistryClient(config)) {
+      client.login(registry, user, password);
+    }
+    out.println("Login Succeeded!");
+    return 0;
+  }
+
+  int logout(List<String> args) {
+    Flags f = new Flags("logout", args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      throw f.unknown(flag);
+    }
+    String registry = f.positionals(1, 1, "logout REGISTRY").get(0);
+    try (RegistryClient client = new RegistryClient(RegistryConfig.defaults())) {
+      if (!client.logout(registry)) {
+        err.println("berth: not logged into " + registry);
+        return 125;
+      }
+    }
+    out.println("Removed login credentials for " + registry);
+    return 0;
+  }
+
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);

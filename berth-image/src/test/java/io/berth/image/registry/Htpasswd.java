@@ -21,12 +21,12 @@ import java.util.stream.Collectors;
  * htpasswd is not on every machine, but libxcrypt (libcrypt.so.1, required by Debian's base
  * system) computes bcrypt, so the hash comes from its crypt(3) through the FFM API.
  */
-final class Htpasswd {
+public final class Htpasswd {
 
     private Htpasswd() {
     }
 
-    static void write(Path file, Map<String, String> users) throws IOException {
+    public static void write(Path file, Map<String, String> users) throws IOException {
         String lines = users.entrySet().stream()
                 .map(e -> e.getKey() + ":" + bcrypt(e.getValue()))
                 .collect(Collectors.joining("\n", "", "\n"));
