@@ -23,6 +23,7 @@ public final class BerthCli {
       commands:
         pull         pull an image from a registry
         push         push an image to a registry
+        import       make an image of a root filesystem tarball
         login        store credentials for a registry (podman's auth.json)
         logout       remove them
         image inspect  show an image's details as JSON
@@ -67,6 +68,7 @@ public final class BerthCli {
         case "pull" -> images.pull(argv);
         case "push" -> images.push(argv);
         case "login" -> images.login(argv, System.in);
+        case "import" -> images.importTarball(argv);
         case "logout" -> images.logout(argv);
         case "images" -> images.images(argv);
         case "tag" -> images.tag(argv);

@@ -234,6 +234,79 @@ final class ImageCommands {
     return 0;
   }
 
+  /**
+   * {@code import TARBALL [NAME]}: a root filesystem tarball (plain, gzip or zstd) becomes a
+   * one-layer image; the layer is stored as given, its diff ID is the digest of the plain tar.
+   */
+  int importTarball(List<String> args) throws IOException {
+    String usage = "import TARBALL [NAME]";
+    Flags f = new Flags("import", args, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      throw f.unknown(flag);
+    }
+    List<String> pos = f.positionals(1, 2, usage);
+    Path tarball = Path.of(pos.get(0));
+    ContentStore store = store();
+    io.berth.image.spec.Digest layerDigest;
+    io.berth.image.spec.Digest diffId;
+    io.berth.image.spec.Compression compression;
+    long size;
+    try (var in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(tarball))) {
+      in.mark(io.berth.image.spec.Compression.MAGIC_LENGTH);
+      compression = io.berth.image.spec.Compression.detect(in.readNBytes(io.berth.image.spec.Compression.MAGIC_LENGTH));
+      in.reset();
+      size = java.nio.file.Files.size(tarball);
+      layerDigest = store.put(in, null, size);
+    }
+    try (var raw = store.open(layerDigest);
+        var plain = switch (compression) {
+          case NONE -> raw;
+          case GZIP -> new java.util.zip.GZIPInputStream(raw, 1 << 16);
+          case ZSTD -> new com.github.luben.zstd.ZstdInputStream(raw);
+        }) {
+      java.security.MessageDigest sha = sha256();
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = plain.read(buf)) > 0) {
+        sha.update(buf, 0, n);
+      }
+      diffId = new io.berth.image.spec.Digest("sha256", java.util.HexFormat.of().formatHex(sha.digest()));
+    }
+    String mediaType = switch (compression) {
+      case NONE -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR;
+      case GZIP -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR_GZIP;
+      case ZSTD -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR_ZSTD;
+    };
+    io.berth.image.spec.Platform host = io.berth.image.spec.PlatformMatcher.hostPlatform();
+    String configJson = "{\"created\":\"" + java.time.Instant.now() + "\",\"architecture\":\"" + host.architecture()
+        + "\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]},"
+        + "\"history\":[{\"created_by\":\"berth import " + tarball.getFileName() + "\"}]}";
+    byte[] config = configJson.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.berth.image.spec.Digest configDigest = store.put(new java.io.ByteArrayInputStream(config), null, config.length);
+    io.berth.image.spec.Manifest manifest = io.berth.image.spec.Manifest.oci(
+        new io.berth.image.spec.Descriptor(io.berth.image.spec.MediaTypes.OCI_CONFIG, configDigest, config.length),
+        List.of(new io.berth.image.spec.Descriptor(mediaType, layerDigest, size)));
+    byte[] manifestBytes = io.berth.image.spec.ImageJson.toBytes(manifest);
+    io.berth.image.spec.Digest manifestDigest = store.put(new java.io.ByteArrayInputStream(manifestBytes), null, manifestBytes.length);
+    io.berth.image.spec.ImageConfig parsed = io.berth.image.spec.ImageJson.config(config);
+    snapshots().prepare(store, manifest, parsed);
+    List<String> names = pos.size() > 1 ? List.of(ImageReference.parse(pos.get(1)).toString()) : List.of();
+    try (ImageDatabase db = db()) {
+      db.recordImage(ImageRecord.from(new PulledImage(
+          pos.size() > 1 ? ImageReference.parse(pos.get(1)) : null, manifestDigest, null, manifest, configDigest, parsed), names));
+    }
+    out.println(configDigest.hex());
+    return 0;
+  }
+
+  private static java.security.MessageDigest sha256() {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);

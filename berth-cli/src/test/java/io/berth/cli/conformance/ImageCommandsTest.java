@@ -144,4 +144,22 @@ class ImageCommandsTest {
     assertTrue(r.err().contains("test/bb:missing") && r.err().contains("404"), r.err());
     assertEquals(0, files(root.resolve("content/blobs")));
   }
+
+  @Test
+  void importMakesAOneLayerImageOfATarball() throws Exception {
+    Path root = dir.resolve("root-" + System.nanoTime());
+    byte[] tar = ImageRunTest.busyboxLayers()[0];
+    Path tarball = dir.resolve("rootfs-" + System.nanoTime() + ".tar.gz");
+    Files.write(tarball, ImageRunTest.gzip(tar));
+    Result imported = berth(root, "import", tarball.toString(), "localhost/imported:1");
+    assertEquals(0, imported.code(), imported.err());
+    Result inspect = berth(root, "image", "inspect", "localhost/imported:1");
+    assertEquals(0, inspect.code(), inspect.err());
+    assertTrue(inspect.out().contains(Digest.of(tar).toString()), "the diff ID is the plain tar's digest: " + inspect.out());
+    try (Stream<Path> s = Files.list(root.resolve("snapshots/sha256"))) {
+      assertTrue(s.filter(Files::isDirectory).anyMatch(d -> Files.isRegularFile(d.resolve("bin/busybox"))));
+    }
+    Result list = berth(root, "images", "--format", "json");
+    assertTrue(list.out().contains("localhost/imported:1"), list.out());
+  }
 }
