@@ -24,6 +24,8 @@ public final class BerthCli {
         pull         pull an image from a registry
         push         push an image to a registry
         import       make an image of a root filesystem tarball
+        save         write images to a docker-archive, oci-archive or OCI layout
+        load         read images from one
         login        store credentials for a registry (podman's auth.json)
         logout       remove them
         image inspect  show an image's details as JSON
@@ -69,6 +71,8 @@ public final class BerthCli {
         case "push" -> images.push(argv);
         case "login" -> images.login(argv, System.in);
         case "import" -> images.importTarball(argv);
+        case "save" -> images.save(argv);
+        case "load" -> images.load(argv);
         case "logout" -> images.logout(argv);
         case "images" -> images.images(argv);
         case "tag" -> images.tag(argv);
@@ -81,7 +85,7 @@ public final class BerthCli {
       return 2;
     } catch (PullException | RegistryException | SnapshotException | ImageNotFoundException
         | ImageInUseException | ImageDatabaseException | IllegalArgumentException
-        | io.berth.image.push.PushException e) {
+        | io.berth.image.push.PushException | io.berth.image.transport.TransportException e) {
       System.err.println("berth: " + e.getMessage());
       return 125;
     } catch (Exception e) {

@@ -307,6 +307,112 @@ final class ImageCommands {
     }
   }
 
+  /** {@code save [--format docker-archive|oci-archive|oci-dir] -o FILE IMAGE...} */
+  int save(List<String> args) throws IOException {
+    String usage = "save [--format docker-archive|oci-archive|oci-dir] --output FILE IMAGE...";
+    Flags f = new Flags("save", args, Integer.MAX_VALUE);
+    String format = "docker-archive";
+    Path output = null;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--format" -> format = f.value(flag);
+        case "--output", "-o" -> output = Path.of(f.value(flag));
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<String> pos = f.positionals(1, -1, usage);
+    if (output == null) {
+      throw new Flags.UsageException("save needs --output FILE (writing an archive to a terminal helps nobody)");
+    }
+    List<io.berth.image.transport.ImageRef> refs = new ArrayList<>();
+    try (ImageDatabase db = db()) {
+      for (String name : pos) {
+        String key = normalize(db, name);
+        ImageRecord i = db.resolve(key)
+            .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
+                "image \"" + name + "\" not found; check the name or run 'berth images'"));
+        List<String> names = i.names().contains(key) ? List.of(key) : i.names();
+        refs.add(new io.berth.image.transport.ImageRef(io.berth.image.spec.Digest.parse(i.manifestDigest()), names));
+      }
+    }
+    ContentStore store = store();
+    switch (format) {
+      case "docker-archive" -> io.berth.image.transport.DockerArchive.write(store, refs, output);
+      case "oci-archive" -> io.berth.image.transport.OciArchive.write(store, refs, output);
+      case "oci-dir" -> io.berth.image.transport.OciLayout.write(store, refs, output);
+      default -> throw new Flags.UsageException("unknown --format \"" + format + "\": docker-archive, oci-archive or oci-dir");
+    }
+    return 0;
+  }
+
+  /** {@code load --input FILE}: a docker-archive, oci-archive or OCI layout directory. */
+  int load(List<String> args) throws IOException {
+    Flags f = new Flags("load", args, Integer.MAX_VALUE);
+    Path input = null;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--input", "-i" -> input = Path.of(f.value(flag));
+        case "--quiet", "-q" -> { }
+        default -> throw f.unknown(flag);
+      }
+    }
+    f.positionals(0, 0, "load --input FILE");
+    if (input == null) {
+      throw new Flags.UsageException("load needs --input FILE");
+    }
+    ContentStore store = store();
+    List<io.berth.image.transport.ImageRef> refs;
+    if (java.nio.file.Files.isDirectory(input)) {
+      refs = io.berth.image.transport.OciLayout.read(input, store);
+    } else if (isOciArchive(input)) {
+      refs = io.berth.image.transport.OciArchive.read(input, store);
+    } else {
+      refs = io.berth.image.transport.DockerArchive.read(input, store);
+    }
+    Snapshotter snaps = snapshots();
+    try (ImageDatabase db = db()) {
+      for (var ref : refs) {
+        io.berth.image.spec.Manifest manifest;
+        try (var in = store.open(ref.manifestDigest())) {
+          manifest = io.berth.image.spec.ImageJson.manifest(in.readAllBytes());
+        }
+        io.berth.image.spec.ImageConfig config;
+        try (var in = store.open(manifest.config().digest())) {
+          config = io.berth.image.spec.ImageJson.config(in.readAllBytes());
+        }
+        snaps.prepare(store, manifest, config);
+        List<String> names = new ArrayList<>();
+        for (String n : ref.names()) {
+          try {
+            names.add(ImageReference.parse(n).toString());
+          } catch (RuntimeException e) {
+            err.println("berth: warning: ignoring the name \"" + n + "\" of a loaded image: " + e.getMessage());
+          }
+        }
+        db.recordImage(ImageRecord.from(new PulledImage(null, ref.manifestDigest(), null, manifest,
+            manifest.config().digest(), config), names));
+        out.println("Loaded image: " + (names.isEmpty() ? manifest.config().digest().hex() : String.join(", ", names)));
+      }
+    }
+    return 0;
+  }
+
+  private static boolean isOciArchive(Path tar) throws IOException {
+    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(tar)))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+        if (n.equals("oci-layout")) {
+          return true;
+        }
+        if (n.equals("manifest.json")) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);

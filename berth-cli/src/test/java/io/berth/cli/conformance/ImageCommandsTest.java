@@ -162,4 +162,23 @@ class ImageCommandsTest {
     Result list = berth(root, "images", "--format", "json");
     assertTrue(list.out().contains("localhost/imported:1"), list.out());
   }
+
+  @Test
+  void saveAndLoadInEveryFormat() throws Exception {
+    Path from = dir.resolve("root-" + System.nanoTime());
+    String name = registry.host() + "/test/bb:1";
+    assertEquals(0, berth(from, "pull", "-q", name).code());
+    for (String format : List.of("docker-archive", "oci-archive", "oci-dir")) {
+      Path out = dir.resolve("saved-" + format + "-" + System.nanoTime());
+      Result save = berth(from, "save", "--format", format, "-o", out.toString(), name);
+      assertEquals(0, save.code(), format + ": " + save.err());
+      Path to = dir.resolve("root-" + System.nanoTime());
+      Result load = berth(to, "load", "-i", out.toString());
+      assertEquals(0, load.code(), format + ": " + load.err());
+      assertTrue(load.out().contains(name), format + ": " + load.out());
+      Result inspect = berth(to, "image", "inspect", name);
+      assertEquals(0, inspect.code(), format + ": " + inspect.err());
+      assertTrue(inspect.out().contains("\"Id\": \"" + configHex + "\""), format + ": the same config comes back: " + inspect.out());
+    }
+  }
 }
