@@ -117,10 +117,7 @@ final class ImageCommands {
     }
     List<String> pos = f.positionals(1, 2, usage);
     try (ImageDatabase db = db()) {
-      String key = normalize(db, pos.get(0));
-      ImageRecord image = db.resolve(key)
-          .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
-              "image \"" + pos.get(0) + "\" not found; check the name or run 'berth images'"));
+      ImageRecord image = find(db, pos.get(0));
       ImageReference source = image.names().isEmpty() ? null : ImageReference.parse(image.names().get(0));
       ImageReference dest = ImageReference.parse(pos.size() > 1 ? pos.get(1) : pos.get(0));
       RegistryConfig config = RegistryConfig.defaults();
@@ -154,9 +151,7 @@ final class ImageCommands {
     try (ImageDatabase db = db()) {
       ContentStore store = store();
       for (String name : pos) {
-        ImageRecord i = db.resolve(normalize(db, name))
-            .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
-                "image \"" + name + "\" not found; check the name or run 'berth images'"));
+        ImageRecord i = find(db, name);
         io.berth.image.spec.ImageConfig config;
         try (var in = store.open(io.berth.image.spec.Digest.parse(i.id()))) {
           config = io.berth.image.spec.ImageJson.config(in.readAllBytes());
@@ -328,9 +323,7 @@ final class ImageCommands {
     try (ImageDatabase db = db()) {
       for (String name : pos) {
         String key = normalize(db, name);
-        ImageRecord i = db.resolve(key)
-            .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
-                "image \"" + name + "\" not found; check the name or run 'berth images'"));
+        ImageRecord i = find(db, name);
         List<String> names = i.names().contains(key) ? List.of(key) : i.names();
         refs.add(new io.berth.image.transport.ImageRef(io.berth.image.spec.Digest.parse(i.manifestDigest()), names));
       }
@@ -546,6 +539,13 @@ final class ImageCommands {
     for (String failure : r.failures()) {
       err.println("berth: warning: " + failure);
     }
+  }
+
+  /** The image a user named, or the one-line error that says how to find the right name. */
+  private static ImageRecord find(ImageDatabase db, String name) {
+    return db.resolve(normalize(db, name))
+        .orElseThrow(() -> new io.berth.image.meta.ImageNotFoundException(
+            "image \"" + name + "\" not found; check the name or run 'berth images'"));
   }
 
   /** A name as the user typed it ("busybox") becomes the stored full name, if it is one. */
