@@ -29,6 +29,7 @@ public final class BerthCli {
         login        store credentials for a registry (podman's auth.json)
         logout       remove them
         image inspect  show an image's details as JSON
+        image copy   copy an image between docker://, oci:, oci-archive: and docker-archive:
         images       list images
         tag          add a name to an image
         rmi          remove images (and what nothing else uses)
@@ -111,6 +112,7 @@ public final class BerthCli {
       case "pull" -> images.pull(rest);
       case "tag" -> images.tag(rest);
       case "inspect" -> images.inspect(rest);
+      case "copy" -> images.copy(rest);
       case "push" -> images.push(rest);
       default -> throw new Flags.UsageException("unknown command \"image " + argv.get(0) + "\"");
     };

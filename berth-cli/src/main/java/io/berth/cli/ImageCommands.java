@@ -406,6 +406,124 @@ final class ImageCommands {
     return false;
   }
 
+  /**
+   * {@code image copy SRC DST} across transports, skopeo's syntax: {@code docker://REF},
+   * {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]}, {@code docker-archive:FILE}. The
+   * blobs pass through a store of their own, removed afterwards: a copy leaves the local images
+   * as they were.
+   */
+  int copy(List<String> args) throws IOException {
+    String usage = "image copy [--tls-verify=false] SOURCE DESTINATION";
+    Flags f = new Flags("image copy", args, Integer.MAX_VALUE);
+    boolean tlsVerify = true;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--tls-verify", "--src-tls-verify", "--dest-tls-verify" -> tlsVerify = !"false".equals(f.value(flag));
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<String> pos = f.positionals(2, 2, usage);
+    Transport src = Transport.parse(pos.get(0));
+    Transport dst = Transport.parse(pos.get(1));
+    Path scratch = java.nio.file.Files.createDirectories(root).resolve(".copy-" + java.util.UUID.randomUUID());
+    try {
+      ContentStore store = new ContentStore(scratch);
+      RegistryConfig config = RegistryConfig.defaults();
+      if (!tlsVerify) {
+        for (Transport t : List.of(src, dst)) {
+          if (t.kind().equals("docker")) {
+            config = config.withInsecureRegistry(ImageReference.parse(t.location()).registry());
+          }
+        }
+      }
+      try (RegistryClient client = new RegistryClient(config)) {
+        io.berth.image.transport.ImageRef image = read(src, store, client);
+        write(dst, image, src, store, client);
+      }
+    } finally {
+      deleteTree(scratch);
+    }
+    return 0;
+  }
+
+  /** A transport name and where it points, as skopeo writes them. */
+  record Transport(String kind, String location, String tag) {
+    static Transport parse(String s) {
+      int colon = s.indexOf(':');
+      if (colon < 0) {
+        throw new Flags.UsageException("\"" + s + "\" names no transport: use docker://, oci:, oci-archive: or docker-archive:");
+      }
+      String kind = s.substring(0, colon);
+      String rest = s.substring(colon + 1);
+      return switch (kind) {
+        case "docker" -> {
+          if (!rest.startsWith("//")) {
+            throw new Flags.UsageException("docker transport needs docker://NAME, got \"" + s + "\"");
+          }
+          yield new Transport(kind, rest.substring(2), null);
+        }
+        case "oci", "oci-archive", "docker-archive" -> {
+          int c = rest.lastIndexOf(':');
+          boolean tagged = c > 0 && rest.indexOf('/', c) < 0;
+          yield new Transport(kind, tagged ? rest.substring(0, c) : rest, tagged ? rest.substring(c + 1) : null);
+        }
+        default -> throw new Flags.UsageException("unknown transport \"" + kind + "\": use docker://, oci:, oci-archive: or docker-archive:");
+      };
+    }
+  }
+
+  private io.berth.image.transport.ImageRef read(Transport t, ContentStore store, RegistryClient client) {
+    if (t.kind().equals("docker")) {
+      ImageReference ref = ImageReference.parse(t.location());
+      PulledImage img = new ImagePuller(client, store, p -> {}, 4).pull(ref, PlatformMatcher.host());
+      return new io.berth.image.transport.ImageRef(img.manifestDigest(), List.of(ref.toString()));
+    }
+    Path path = Path.of(t.location());
+    List<io.berth.image.transport.ImageRef> refs = switch (t.kind()) {
+      case "oci" -> io.berth.image.transport.OciLayout.read(path, store);
+      case "oci-archive" -> io.berth.image.transport.OciArchive.read(path, store);
+      default -> io.berth.image.transport.DockerArchive.read(path, store);
+    };
+    for (var r : refs) {
+      if (t.tag() == null || r.names().stream().anyMatch(n -> n.equals(t.tag()) || n.endsWith(":" + t.tag()))) {
+        return r;
+      }
+    }
+    throw new io.berth.image.transport.TransportException(
+        t.kind() + ":" + t.location() + ": no image" + (t.tag() == null ? "" : " tagged \"" + t.tag() + "\""));
+  }
+
+  private void write(Transport t, io.berth.image.transport.ImageRef image, Transport src, ContentStore store, RegistryClient client) {
+    if (t.kind().equals("docker")) {
+      ImageReference dst = ImageReference.parse(t.location());
+      ImageReference from = src.kind().equals("docker") ? ImageReference.parse(src.location()) : null;
+      new io.berth.image.push.ImagePusher(client, store, err::println).push(image.manifestDigest(), dst, from);
+      return;
+    }
+    List<String> names = t.tag() != null ? List.of(t.tag()) : image.names();
+    var ref = new io.berth.image.transport.ImageRef(image.manifestDigest(), names);
+    Path path = Path.of(t.location());
+    switch (t.kind()) {
+      case "oci" -> io.berth.image.transport.OciLayout.write(store, List.of(ref), path);
+      case "oci-archive" -> io.berth.image.transport.OciArchive.write(store, List.of(ref), path);
+      default -> io.berth.image.transport.DockerArchive.write(store, List.of(ref), path);
+    }
+  }
+
+  private static void deleteTree(Path top) throws IOException {
+    if (!java.nio.file.Files.exists(top)) {
+      return;
+    }
+    try (var walk = java.nio.file.Files.walk(top)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!java.nio.file.Files.isWritable(p.getParent())) {
+          p.getParent().toFile().setWritable(true);
+        }
+        java.nio.file.Files.deleteIfExists(p);
+      }
+    }
+  }
+
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);

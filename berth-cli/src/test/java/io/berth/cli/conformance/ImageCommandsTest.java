@@ -181,4 +181,29 @@ class ImageCommandsTest {
       assertTrue(inspect.out().contains("\"Id\": \"" + configHex + "\""), format + ": the same config comes back: " + inspect.out());
     }
   }
+
+  @Test
+  void copyAcrossTransports() throws Exception {
+    Path root = dir.resolve("root-" + System.nanoTime());
+    Path layout = dir.resolve("layout-" + System.nanoTime());
+    String src = "docker://" + registry.host() + "/test/bb:1";
+    Result toOci = berth(root, "image", "copy", src, "oci:" + layout + ":v1");
+    assertEquals(0, toOci.code(), toOci.err());
+    assertTrue(Files.isRegularFile(layout.resolve("index.json")) && Files.isRegularFile(layout.resolve("oci-layout")));
+    String back = registry.host() + "/test/copied:3";
+    Result toRegistry = berth(root, "image", "copy", "oci:" + layout + ":v1", "docker://" + back);
+    assertEquals(0, toRegistry.code(), toRegistry.err());
+    Result pull = berth(dir.resolve("root-" + System.nanoTime()), "pull", "-q", back);
+    assertEquals(0, pull.code(), pull.err());
+    assertEquals(configHex + "\n", pull.out(), "the same image made the round trip");
+    Path archive = dir.resolve("copied-" + System.nanoTime() + ".tar");
+    assertEquals(0, berth(root, "image", "copy", src, "docker-archive:" + archive).code());
+    assertTrue(Files.size(archive) > 1000);
+    assertEquals(0, files(root.resolve("content")), "a copy leaves the local store alone");
+    try (Stream<Path> s = Files.list(root)) {
+      assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".copy-")), "its scratch store is gone");
+    }
+    Result bad = berth(root, "image", "copy", "ftp://x", "oci:" + layout);
+    assertEquals(2, bad.code(), bad.err());
+  }
 }
