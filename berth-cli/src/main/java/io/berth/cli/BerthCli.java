@@ -18,7 +18,7 @@ public final class BerthCli {
       """
       berth: a container engine (images so far; containers come with the manager)
 
-      usage: berth [--root DIR] COMMAND ...
+      usage: berth [--root DIR] [--registries-conf FILE] COMMAND ...
 
       commands:
         pull         pull an image from a registry
@@ -45,12 +45,14 @@ public final class BerthCli {
   /** Exit codes as podman's: 0 ok, 125 an error of berth's, 2 a usage error. */
   public static int execute(String... args) {
     Path root = Path.of("/var/lib/berth");
+    Path registriesConf = null;
     Flags f = new Flags("", List.of(args), 1);
     try {
       for (String flag = f.next(); flag != null; flag = f.next()) {
         switch (flag) {
           case "--root" -> root = Path.of(f.value(flag));
           case "--run-root" -> f.value(flag);
+          case "--registries-conf" -> registriesConf = Path.of(f.value(flag));
           default -> {
             if (Flags.isHelp(flag)) {
               System.out.print(HELP);
@@ -65,7 +67,7 @@ public final class BerthCli {
         System.out.print(HELP);
         return 0;
       }
-      ImageCommands images = new ImageCommands(root, System.out, System.err);
+      ImageCommands images = new ImageCommands(root, System.out, System.err, registries(registriesConf));
       List<String> argv = rest.subList(1, rest.size());
       return switch (rest.get(0)) {
         case "pull" -> images.pull(argv);
@@ -86,7 +88,8 @@ public final class BerthCli {
       return 2;
     } catch (PullException | RegistryException | SnapshotException | ImageNotFoundException
         | ImageInUseException | ImageDatabaseException | IllegalArgumentException
-        | io.berth.image.push.PushException | io.berth.image.transport.TransportException e) {
+        | io.berth.image.push.PushException | io.berth.image.transport.TransportException
+        | io.berth.image.registry.RegistriesConf.InvalidConfigException e) {
       System.err.println("berth: " + e.getMessage());
       return 125;
     } catch (Exception e) {
@@ -98,6 +101,19 @@ public final class BerthCli {
       System.err.println("berth: " + msg);
       return 125;
     }
+  }
+
+  /** --registries-conf, else /etc/berth/registries.conf, else the containers one (podman's). */
+  private static io.berth.image.registry.RegistriesConf registries(Path given) {
+    if (given != null) {
+      return io.berth.image.registry.RegistriesConf.load(given);
+    }
+    for (String p : List.of("/etc/berth/registries.conf", "/etc/containers/registries.conf")) {
+      if (java.nio.file.Files.isRegularFile(Path.of(p))) {
+        return io.berth.image.registry.RegistriesConf.load(Path.of(p));
+      }
+    }
+    return io.berth.image.registry.RegistriesConf.empty();
   }
 
   private static int image(ImageCommands images, List<String> argv) throws Exception {

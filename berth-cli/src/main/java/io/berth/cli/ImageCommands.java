@@ -30,11 +30,13 @@ final class ImageCommands {
   private final Path root;
   private final PrintStream out;
   private final PrintStream err;
+  private final io.berth.image.registry.RegistriesConf registries;
 
-  ImageCommands(Path root, PrintStream out, PrintStream err) {
+  ImageCommands(Path root, PrintStream out, PrintStream err, io.berth.image.registry.RegistriesConf registries) {
     this.root = root;
     this.out = out;
     this.err = err;
+    this.registries = registries;
   }
 
   private ContentStore store() throws IOException {
@@ -70,7 +72,7 @@ final class ImageCommands {
       }
     }
     ImageReference ref = ImageReference.parse(f.positionals(1, 1, usage).get(0));
-    RegistryConfig config = RegistryConfig.defaults();
+    RegistryConfig config = registries.apply(RegistryConfig.defaults());
     if (!tlsVerify) {
       config = config.withInsecureRegistry(ref.registry());
     }
@@ -86,7 +88,7 @@ final class ImageCommands {
                   err.println("Copied blob " + p.digest().shortHex());
                 }
               }, 4)
-              .pull(ref, matcher);
+              .pullFirst(registries.endpoints(ref), matcher);
       snaps.prepare(store, img.manifest(), img.config());
       db.recordImage(ImageRecord.from(img, List.of(ref.toString())));
       if (!quiet) {

@@ -206,4 +206,29 @@ class ImageCommandsTest {
     Result bad = berth(root, "image", "copy", "ftp://x", "oci:" + layout);
     assertEquals(2, bad.code(), bad.err());
   }
+
+  @Test
+  void registriesConfMirrorsAndBlocks() throws Exception {
+    Path root = dir.resolve("root-" + System.nanoTime());
+    Path conf = dir.resolve("registries-" + System.nanoTime() + ".conf");
+    Files.writeString(conf, """
+        [[registry]]
+        prefix = "example.invalid"
+        location = "example.invalid"
+        [[registry.mirror]]
+        location = "%s/test"
+        insecure = true
+
+        [[registry]]
+        location = "blocked.invalid"
+        blocked = true
+        """.formatted(registry.host()));
+    Result viaMirror = berth(root, "--registries-conf", conf.toString(), "pull", "-q", "example.invalid/bb:1");
+    assertEquals(0, viaMirror.code(), viaMirror.err());
+    assertEquals(configHex + "\n", viaMirror.out());
+    assertTrue(berth(root, "images").out().contains("example.invalid/bb"), "recorded under the name asked for");
+    Result blocked = berth(root, "--registries-conf", conf.toString(), "pull", "blocked.invalid/x:1");
+    assertEquals(125, blocked.code(), blocked.err());
+    assertTrue(blocked.err().contains("blocked"), blocked.err());
+  }
 }

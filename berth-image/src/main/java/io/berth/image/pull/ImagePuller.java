@@ -53,6 +53,33 @@ public final class ImagePuller {
     this.parallel = Math.max(1, parallel);
   }
 
+  /**
+   * Pulls from the first of {@code endpoints} that has the image (mirrors first, as
+   * registries.conf orders them); when all fail, the last failure is reported with the others.
+   */
+  public PulledImage pullFirst(List<ImageReference> endpoints, PlatformMatcher platform) {
+    PullException last = null;
+    List<String> tried = new ArrayList<>();
+    for (ImageReference ref : endpoints) {
+      try {
+        return pull(ref, platform);
+      } catch (PullException e) {
+        if (!(e.getCause() instanceof RegistryException)) {
+          throw e; // a bad image is bad everywhere; only an endpoint's failure moves us on
+        }
+        tried.add(ref.registry());
+        last = e;
+      }
+    }
+    if (last == null) {
+      throw new IllegalArgumentException("no endpoints to pull from");
+    }
+    if (tried.size() > 1) {
+      throw new PullException(last.getMessage() + " (tried " + String.join(", ", tried) + ")", last);
+    }
+    throw last;
+  }
+
   public PulledImage pull(ImageReference ref, PlatformMatcher platform) {
     try {
       ManifestResponse top = client.getManifest(ref, ACCEPT);
