@@ -83,11 +83,7 @@ final class ImageCommands {
     boolean q = quiet;
     try (RegistryClient client = new RegistryClient(config); ImageDatabase db = db()) {
       PulledImage img =
-          new ImagePuller(client, store, p -> {
-                if (!q && p.what().equals("done")) {
-                  err.println("Copied blob " + p.digest().shortHex());
-                }
-              }, 4)
+          new ImagePuller(client, store, PullProgress.forStderr(q), 4)
               .pullFirst(registries.endpoints(ref), matcher);
       snaps.prepare(store, img.manifest(), img.config());
       db.recordImage(ImageRecord.from(img, List.of(ref.toString())));
