@@ -449,7 +449,7 @@ final class ImageCommands {
     static Transport parse(String s) {
       int colon = s.indexOf(':');
       if (colon < 0) {
-        throw new Flags.UsageException("\"" + s + "\" names no transport: use docker://, oci:, oci-archive: or docker-archive:");
+        throw new Flags.UsageException("\"" + s + "\" names no transport: use docker://, oci:, oci-archive:, docker-archive: or dir:");
       }
       String kind = s.substring(0, colon);
       String rest = s.substring(colon + 1);
@@ -460,12 +460,13 @@ final class ImageCommands {
           }
           yield new Transport(kind, rest.substring(2), null);
         }
+        case "dir" -> new Transport(kind, rest, null);
         case "oci", "oci-archive", "docker-archive" -> {
           int c = rest.lastIndexOf(':');
           boolean tagged = c > 0 && rest.indexOf('/', c) < 0;
           yield new Transport(kind, tagged ? rest.substring(0, c) : rest, tagged ? rest.substring(c + 1) : null);
         }
-        default -> throw new Flags.UsageException("unknown transport \"" + kind + "\": use docker://, oci:, oci-archive: or docker-archive:");
+        default -> throw new Flags.UsageException("unknown transport \"" + kind + "\": use docker://, oci:, oci-archive:, docker-archive: or dir:");
       };
     }
   }
@@ -477,6 +478,9 @@ final class ImageCommands {
       return new io.berth.image.transport.ImageRef(img.manifestDigest(), List.of(ref.toString()));
     }
     Path path = Path.of(t.location());
+    if (t.kind().equals("dir")) {
+      return io.berth.image.transport.DirTransport.read(path, store);
+    }
     List<io.berth.image.transport.ImageRef> refs = switch (t.kind()) {
       case "oci" -> io.berth.image.transport.OciLayout.read(path, store);
       case "oci-archive" -> io.berth.image.transport.OciArchive.read(path, store);
@@ -502,6 +506,7 @@ final class ImageCommands {
     var ref = new io.berth.image.transport.ImageRef(image.manifestDigest(), names);
     Path path = Path.of(t.location());
     switch (t.kind()) {
+      case "dir" -> io.berth.image.transport.DirTransport.write(store, ref, path);
       case "oci" -> io.berth.image.transport.OciLayout.write(store, List.of(ref), path);
       case "oci-archive" -> io.berth.image.transport.OciArchive.write(store, List.of(ref), path);
       default -> io.berth.image.transport.DockerArchive.write(store, List.of(ref), path);
@@ -523,8 +528,9 @@ final class ImageCommands {
   }
 
   int images(List<String> args) {
-    String usage = "images [--format json] [--digests] [-q]";
+    String usage = "images [--format json] [--digests] [-q] [--filter dangling=true|false] [--filter reference=PATTERN]";
     Flags f = new Flags("images", args, Integer.MAX_VALUE);
+    List<java.util.function.Predicate<ImageRecord>> filters = new ArrayList<>();
     String format = "table";
     boolean quiet = false;
     boolean digests = false;
@@ -533,6 +539,7 @@ final class ImageCommands {
         case "--format" -> format = f.value(flag);
         case "--quiet", "-q" -> quiet = true;
         case "--digests" -> digests = true;
+        case "--filter", "-f" -> filters.add(filter(f.value(flag)));
         default -> {
           if (Flags.isHelp(flag)) {
             out.println("usage: berth " + usage);
@@ -544,7 +551,7 @@ final class ImageCommands {
     }
     f.positionals(0, 0, usage);
     try (ImageDatabase db = db()) {
-      List<ImageRecord> all = db.list();
+      List<ImageRecord> all = db.list().stream().filter(i -> filters.stream().allMatch(p -> p.test(i))).toList();
       if (quiet) {
         all.forEach(i -> out.println(shortId(i.id())));
         return 0;
@@ -587,6 +594,30 @@ final class ImageCommands {
       }
       return 0;
     }
+  }
+
+  /** podman's image filters Berth knows: dangling=, reference= (glob on the repository:tag). */
+  static java.util.function.Predicate<ImageRecord> filter(String spec) {
+    int eq = spec.indexOf('=');
+    if (eq < 0) {
+      throw new Flags.UsageException("--filter takes KEY=VALUE, got \"" + spec + "\"");
+    }
+    String key = spec.substring(0, eq);
+    String value = spec.substring(eq + 1);
+    return switch (key) {
+      case "dangling" -> {
+        boolean want = Boolean.parseBoolean(value);
+        yield i -> i.names().isEmpty() == want;
+      }
+      case "reference" -> {
+        java.util.regex.Pattern glob = java.util.regex.Pattern.compile(
+            value.replace(".", "\\.").replace("*", "[^/]*").replace("?", "."));
+        yield i -> i.names().stream().anyMatch(n -> glob.matcher(n).matches()
+            || glob.matcher(n.substring(n.indexOf('/') + 1)).matches()
+            || glob.matcher(n.substring(n.lastIndexOf('/') + 1)).matches());
+      }
+      default -> throw new Flags.UsageException("unknown filter \"" + key + "\": dangling or reference");
+    };
   }
 
   int tag(List<String> args) {

@@ -107,6 +107,9 @@ class ImageCommandsTest {
     assertEquals(0, berth(root, "tag", name, registry.host() + "/test/bb:copy").code());
     Result table = berth(root, "images");
     assertTrue(table.out().contains("copy") && table.out().contains(configHex.substring(0, 12)), table.out());
+    assertTrue(berth(root, "images", "--filter", "reference=test/bb:cop*").out().contains("copy"));
+    assertEquals("", berth(root, "images", "-q", "--filter", "reference=nothing*").out());
+    assertEquals("", berth(root, "images", "-q", "--filter", "dangling=true").out());
 
     Result inspect = berth(root, "image", "inspect", name);
     assertEquals(0, inspect.code(), inspect.err());
@@ -196,6 +199,11 @@ class ImageCommandsTest {
     Result pull = berth(dir.resolve("root-" + System.nanoTime()), "pull", "-q", back);
     assertEquals(0, pull.code(), pull.err());
     assertEquals(configHex + "\n", pull.out(), "the same image made the round trip");
+    Path dirImage = dir.resolve("dir-" + System.nanoTime());
+    assertEquals(0, berth(root, "image", "copy", src, "dir:" + dirImage).code());
+    assertTrue(Files.isRegularFile(dirImage.resolve("version")));
+    Result fromDir = berth(root, "image", "copy", "dir:" + dirImage, "docker://" + registry.host() + "/test/fromdir:1");
+    assertEquals(0, fromDir.code(), fromDir.err());
     Path archive = dir.resolve("copied-" + System.nanoTime() + ".tar");
     assertEquals(0, berth(root, "image", "copy", src, "docker-archive:" + archive).code());
     assertTrue(Files.size(archive) > 1000);
