@@ -534,6 +534,7 @@ public final class Runtime {
       trace("kill");
       if (cg != null) {
         cg.destroy();
+        removeEmptyDefaultParents(rec);
       }
       trace("rm-cgroup");
       spec = store.readConfig(id);
@@ -543,6 +544,32 @@ public final class Runtime {
     for (String e :
         HookRunner.runAll("poststop", spec.hooks() == null ? null : spec.hooks().poststop(), stateBytes(rec, Status.STOPPED))) {
       warn.accept(e);
+    }
+  }
+
+  /**
+   * The default cgroupsPath puts containers under a shared {@code berth} parent; the last one out
+   * removes it, so an idle host keeps no trace. A parent still in use (or just re-made by a
+   * concurrent create, which re-makes it when it vanishes) stays: rmdir refuses non-empty ones.
+   */
+  private static void removeEmptyDefaultParents(ContainerRecord rec) {
+    if (rec.cgroupPaths() == null) {
+      return;
+    }
+    for (var e : rec.cgroupPaths().entrySet()) {
+      if (e.getKey().startsWith(Cgroup.CREATED_PREFIX)) {
+        continue;
+      }
+      Path dir = Path.of(e.getValue());
+      Path parent = dir.getParent();
+      if (dir.getFileName().toString().equals(rec.id()) && parent != null
+          && parent.getFileName().toString().equals("berth")) {
+        try {
+          Files.deleteIfExists(parent);
+        } catch (IOException ignored) {
+          // Not empty (another container) or busy: it stays, as it should.
+        }
+      }
     }
   }
 
