@@ -26,6 +26,21 @@ abstract class ConformanceBase {
     return TestRuntime.available(RUNTIME_STATE).stream();
   }
 
+  /** Berth only, through both paths: features runc 1.1.5 lacks, or Berth's own guarantees. */
+  static Stream<TestRuntime> berthRuntimes() {
+    return runtimes().filter(TestRuntime::isBerth);
+  }
+
+  /** Berth with a JVM per command: killing the command kills the work only on that path. */
+  static Stream<TestRuntime> berthDirect() {
+    return runtimes().filter(rt -> rt.name.equals("berth"));
+  }
+
+  /** Runtimes that run in the caller's mount namespace (the service has its own). */
+  static Stream<TestRuntime> inCallersNamespace() {
+    return runtimes().filter(rt -> !rt.name.equals("berth-service"));
+  }
+
   String id(TestRuntime rt) {
     String id = "ct-" + rt.name + "-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
     cleanups.add(() -> rt.run(tmp, "delete", "--force", id));

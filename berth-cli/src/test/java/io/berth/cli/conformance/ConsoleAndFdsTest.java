@@ -2,7 +2,6 @@ package io.berth.cli.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.berth.sys.Libc;
 import java.nio.charset.StandardCharsets;
@@ -90,11 +89,10 @@ class ConsoleAndFdsTest extends ConformanceBase {
     assertEquals("0 1 2 3 ", r.out());
   }
 
+  // runc 1.1.5 needs a controlling terminal of its own (it opens /dev/tty); a test has none
   @ParameterizedTest
-  @MethodSource("runtimes")
+  @MethodSource("berthRuntimes")
   void foregroundRunWithATerminalProxiesIt(TestRuntime rt) {
-    // runc 1.1.5 needs a controlling terminal of its own (it opens /dev/tty); the test has none.
-    assumeFalse(rt.name.equals("runc"), "runc needs the caller's /dev/tty");
     Bundle b = bundle().script("test -t 1 && echo tty-out; exit 6");
     b.process().put("terminal", true);
     var r = run(rt, b);
@@ -102,10 +100,10 @@ class ConsoleAndFdsTest extends ConformanceBase {
     assertTrue(r.out().contains("tty-out"), r.toString());
   }
 
+  // runc 1.1.5 ignores linux.personality (runc 1.2 sets it)
   @ParameterizedTest
-  @MethodSource("runtimes")
+  @MethodSource("berthRuntimes")
   void personalityLinux32(TestRuntime rt) {
-    assumeFalse(rt.name.equals("runc"), "runc 1.1.5 ignores linux.personality (added in runc 1.2)");
     Bundle b = bundle().script("cat /proc/self/personality");
     b.linux().putObject("personality").put("domain", "LINUX32");
     var r = ok(run(rt, b));

@@ -1,5 +1,7 @@
 package io.berth.cli.conformance;
 
+import io.berth.cli.conformance.BerthCommand.Result;
+
 import io.berth.cli.ImageRunTest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +35,6 @@ class ImageCommandsTest {
   @TempDir static Path dir;
   static LocalRegistry registry;
   static String configHex;
-
-  record Result(int code, String out, String err) {}
 
   @BeforeAll
   static void pushImage() throws Exception {
@@ -65,18 +65,9 @@ class ImageCommandsTest {
   }
 
   static Result berth(Path root, String... args) throws Exception {
-    Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
-    List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/berth").toString(), "--root", root.toString()));
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile(dir, "out", ".txt");
-    Path err = Files.createTempFile(dir, "err", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + cmd);
-    }
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    return BerthCommand.run(dir, root, Map.of(), "", args);
   }
+
 
   static long files(Path p) throws Exception {
     if (!Files.exists(p)) {

@@ -3,7 +3,6 @@ package io.berth.cli.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
@@ -15,12 +14,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** A runtime killed half-way leaves state that delete cleans up, and a retry succeeds. */
 class RecoveryTest extends ConformanceBase {
 
+  // Killing the command kills the create only when the command is the JVM doing it; a client
+  // of the runtime service leaves the service to finish, and runc's leftovers differ.
   @ParameterizedTest
-  @MethodSource("runtimes")
+  @MethodSource("berthDirect")
   void createKilledDuringAHookIsCleanedUpAndRetried(TestRuntime rt) throws Exception {
-    // Killing the command kills the create only when the command is the JVM doing it; a client
-    // of the runtime service leaves the service to finish (delete cleans up either way).
-    assumeTrue(rt.name.equals("berth"), "what a killed runc leaves differs; Berth's guarantee is tested");
     String cg = "/berth-conformance-recovery-" + System.nanoTime();
     Path started = tmp.resolve("hook-started");
     Bundle b = bundle("sleep", "1000");
@@ -56,10 +54,10 @@ class RecoveryTest extends ConformanceBase {
     assertEquals("created", status(rt, id));
   }
 
+  // Berth's state layout
   @ParameterizedTest
-  @MethodSource("runtimes")
+  @MethodSource("berthRuntimes")
   void deleteForceOfAContainerThatNeverGotAPidIsSafe(TestRuntime rt) throws Exception {
-    assumeTrue(rt.isBerth(), "Berth's state layout");
     // A state directory as a create killed before clone leaves it: pid 0.
     String id = id(rt);
     Path dir = Files.createDirectories(rt.root.resolve(id));
