@@ -22,10 +22,14 @@ public final class AotTraining {
     java.nio.file.Path bin = java.nio.file.Files.createDirectories(dir.resolve("rootfs/bin"));
     java.nio.file.Files.copy(busybox, bin.resolve("busybox"));
     java.nio.file.Files.createSymbolicLink(bin.resolve("true"), java.nio.file.Path.of("busybox"));
-    String config = java.nio.file.Files.readString(dir.resolve("config.json"))
-        .replaceFirst("\"terminal\"\\s*:\\s*true", "\"terminal\": false")
-        .replaceFirst("\"args\"\\s*:\\s*\\[\\s*\"sh\"\\s*\\]", "\"args\": [\"true\"]");
-    java.nio.file.Files.writeString(dir.resolve("config.json"), config);
+    // The default config, with /bin/true and no terminal: edited as records, not as text.
+    io.berth.oci.Spec d = io.berth.oci.SpecJson.readConfig(dir.resolve("config.json"));
+    io.berth.oci.Spec.Process p = d.process();
+    io.berth.oci.Spec spec = new io.berth.oci.Spec(d.ociVersion(), d.root(), d.mounts(),
+        new io.berth.oci.Spec.Process(false, null, p.user(), java.util.List.of("true"), null, p.env(), p.cwd(),
+            p.capabilities(), p.rlimits(), p.noNewPrivileges(), null, null, null),
+        d.hostname(), d.domainname(), d.hooks(), d.annotations(), d.linux());
+    java.nio.file.Files.write(dir.resolve("config.json"), io.berth.oci.SpecJson.toBytes(spec));
     String root = dir.resolve("state").toString();
     String b = dir.toString();
     for (int i = 0; i < 3; i++) {

@@ -251,19 +251,14 @@ final class ImageCommands {
       size = java.nio.file.Files.size(tarball);
       layerDigest = store.put(in, null, size);
     }
-    try (var raw = store.open(layerDigest);
-        var plain = switch (compression) {
-          case NONE -> raw;
-          case GZIP -> new java.util.zip.GZIPInputStream(raw, 1 << 16);
-          case ZSTD -> new com.github.luben.zstd.ZstdInputStream(raw);
-        }) {
-      java.security.MessageDigest sha = sha256();
+    try (var plain = io.berth.image.layer.Decompressor.open(compression, store.open(layerDigest))) {
+      io.berth.image.spec.Digester sha = io.berth.image.spec.Digester.sha256();
       byte[] buf = new byte[1 << 16];
       int n;
       while ((n = plain.read(buf)) > 0) {
         sha.update(buf, 0, n);
       }
-      diffId = new io.berth.image.spec.Digest("sha256", java.util.HexFormat.of().formatHex(sha.digest()));
+      diffId = sha.digest();
     }
     String mediaType = switch (compression) {
       case NONE -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR;
@@ -290,14 +285,6 @@ final class ImageCommands {
     }
     out.println(configDigest.hex());
     return 0;
-  }
-
-  private static java.security.MessageDigest sha256() {
-    try {
-      return java.security.MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** {@code save [--format docker-archive|oci-archive|oci-dir] -o FILE IMAGE...} */

@@ -3,7 +3,6 @@ package io.berth.runtime;
 import io.berth.oci.Spec;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -84,9 +83,5 @@ final class HookRunner {
     if (p.exitValue() != 0) {
       throw new ContainerException(kind + " hook " + h.path() + " exited with status " + p.exitValue());
     }
-  }
-
-  static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -92,11 +92,7 @@ public final class Runtime {
     try (StateStore.Lock l = store.lock(id)) {
       ContainerRecord rec = store.read(id).withStarted();
       store.write(rec);
-      Spec spec = store.readConfig(id);
-      for (String e :
-          HookRunner.runAll("poststart", spec.hooks() == null ? null : spec.hooks().poststart(), stateBytes(rec, Status.RUNNING))) {
-        warn.accept(e);
-      }
+      runPoststart(store.readConfig(id), rec);
     }
     return pid;
   }
@@ -362,7 +358,14 @@ public final class Runtime {
         }
       };
 
+  /** The kernel's last capability: a constant of the running kernel, read once. */
+  private static final int CAP_LAST_CAP = readCapLastCap();
+
   private static int capLastCap() {
+    return CAP_LAST_CAP;
+  }
+
+  private static int readCapLastCap() {
     try {
       // One read with a large buffer: sysctl files answer a read at a non-zero offset with EOF,
       // so the small first read of Files.readString would see "4" of "40".
@@ -398,6 +401,11 @@ public final class Runtime {
         throw new UncheckedIOException(e);
       }
     }
+    runPoststart(spec, rec);
+  }
+
+  /** poststart hooks: a failing one is a warning, and the rest still run (runtime.md). */
+  private void runPoststart(Spec spec, ContainerRecord rec) {
     for (String e :
         HookRunner.runAll("poststart", spec.hooks() == null ? null : spec.hooks().poststart(), stateBytes(rec, Status.RUNNING))) {
       warn.accept(e);

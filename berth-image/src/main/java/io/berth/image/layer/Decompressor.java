@@ -7,10 +7,10 @@ import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 
 /** The decompressed view of a layer blob; reading past a truncated end throws IOException. */
-final class Decompressor {
+public final class Decompressor {
   private Decompressor() {}
 
-  static InputStream open(Compression compression, InputStream in) throws IOException {
+  public static InputStream open(Compression compression, InputStream in) throws IOException {
     return switch (compression) {
       case NONE -> in;
       case GZIP -> new GZIPInputStream(in, 1 << 16);

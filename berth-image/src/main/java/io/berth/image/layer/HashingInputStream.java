@@ -1,10 +1,8 @@
 package io.berth.image.layer;
 
+import io.berth.image.spec.Digester;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Counts and SHA-256-hashes every byte read through it, so the diffId of a layer comes out of the
@@ -13,24 +11,17 @@ import java.util.HexFormat;
  */
 final class HashingInputStream extends InputStream {
   private final InputStream in;
-  private final MessageDigest sha256;
-  private long count;
+  private final Digester sha256 = Digester.sha256();
 
   HashingInputStream(InputStream in) {
     this.in = in;
-    try {
-      this.sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 
   @Override
   public int read() throws IOException {
     int b = in.read();
     if (b >= 0) {
-      sha256.update((byte) b);
-      count++;
+      sha256.update(new byte[] {(byte) b}, 0, 1);
     }
     return b;
   }
@@ -40,7 +31,6 @@ final class HashingInputStream extends InputStream {
     int n = in.read(b, off, len);
     if (n > 0) {
       sha256.update(b, off, n);
-      count += n;
     }
     return n;
   }
@@ -51,11 +41,11 @@ final class HashingInputStream extends InputStream {
   }
 
   long count() {
-    return count;
+    return sha256.count();
   }
 
-  /** "sha256:&lt;hex&gt;" of everything read so far; call once, at the end. */
+  /** "sha256:&lt;hex&gt;" of everything read so far. */
   String digest() {
-    return "sha256:" + HexFormat.of().formatHex(sha256.digest());
+    return sha256.digest().toString();
   }
 }

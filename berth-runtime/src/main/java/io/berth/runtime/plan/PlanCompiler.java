@@ -67,7 +67,7 @@ public final class PlanCompiler {
       }
       plan.add(Op.CONSOLE_CONNECT, ctx.consoleSocket());
     }
-    joinNamespaces(plan, ns, null);
+    joinNamespaces(plan, ns);
     if (ns.containsKey(NamespaceType.TIME) && ns.get(NamespaceType.TIME) == null) {
       plan.add(Op.UNSHARE, NamespaceType.TIME.cloneFlag);
       if (linux.timeOffsets() != null && !linux.timeOffsets().isEmpty()) {
@@ -189,7 +189,7 @@ public final class PlanCompiler {
       }
       plan.add(Op.CONSOLE_CONNECT, ctx.consoleSocket());
     }
-    joinNamespaces(plan, new EnumMap<>(nsPaths), nsPaths);
+    joinNamespaces(plan, new EnumMap<>(nsPaths));
     plan.add(Op.CLONE, 0);
     plan.add(Op.SYNC, SYNC_CREATED);
     if (proc.oomScoreAdj() != null) {
@@ -235,8 +235,7 @@ public final class PlanCompiler {
   }
 
   /** setns for every namespace given by path; the user namespace first, so the rest is allowed. */
-  private static void joinNamespaces(
-      Plan plan, Map<NamespaceType, String> ns, Map<NamespaceType, String> all) {
+  private static void joinNamespaces(Plan plan, Map<NamespaceType, String> ns) {
     String user = ns.get(NamespaceType.USER);
     if (user != null) {
       plan.add(Op.SETNS, user, NamespaceType.USER.cloneFlag);
