@@ -49,8 +49,8 @@ final class V1Cgroup implements Cgroup {
         e.getValue().forEach(k -> created.put(k, top));
       }
     }
-    if (created.containsKey("cpuset")) {
-      copyCpusetFromParents(dirs.get("cpuset"), created.get("cpuset"));
+    if (dirs.containsKey("cpuset")) {
+      copyCpusetFromParents(dirs.get("cpuset"));
     }
     if (dirs.containsKey(UNIFIED)) {
       SubtreeControl.enableAbove(dirs.get(UNIFIED));
@@ -60,19 +60,21 @@ final class V1Cgroup implements Cgroup {
 
   /**
    * A new v1 cpuset starts with no CPUs and no memory nodes, and the kernel refuses to move a task
-   * into it until both are set; give each level we created its parent's sets.
+   * into it until both are set. Each empty level from the first filled ancestor down to the leaf
+   * gets its parent's sets. Not only the levels this call created: a parent that another container
+   * created a moment ago may not have been filled yet, and filling it again writes the same value.
    */
-  private static void copyCpusetFromParents(Path leaf, Path top) {
-    List<Path> levels = new ArrayList<>();
-    for (Path p = leaf; p != null && p.startsWith(top); p = p.getParent()) {
-      levels.addFirst(p);
-    }
-    for (Path level : levels) {
-      for (String name : List.of("cpuset.cpus", "cpuset.mems")) {
-        Path file = level.resolve(name);
-        if (ControlFiles.read(file).isEmpty()) {
-          ControlFiles.write(file, ControlFiles.read(level.getParent().resolve(name)));
+  private static void copyCpusetFromParents(Path leaf) {
+    for (String name : List.of("cpuset.cpus", "cpuset.mems")) {
+      List<Path> empty = new ArrayList<>();
+      for (Path p = leaf; p.getParent() != null; p = p.getParent()) {
+        if (!ControlFiles.read(p.resolve(name)).isEmpty()) {
+          break;
         }
+        empty.addFirst(p);
+      }
+      for (Path level : empty) {
+        ControlFiles.write(level.resolve(name), ControlFiles.read(level.getParent().resolve(name)));
       }
     }
   }
