@@ -80,6 +80,7 @@ final class InitProcess {
           throw new ContainerException(msg.substring(6));
         } else if (msg.startsWith("pid ")) {
           pid = Integer.parseInt(msg.substring(4).trim());
+          launcher.started(helper, pid);
           launcher.reap(helper);
           helper = -1;
         } else if (msg.startsWith("sync ")) {

@@ -19,6 +19,12 @@ public interface Launcher {
    */
   int spawn(Path binary, List<String> argv, int[] fdMap);
 
+  /**
+   * Called as soon as the first stage {@code helper} has reported the container's pid, before
+   * {@link #reap}: a launcher whose monitor must learn the pid (a shim) tells it here.
+   */
+  default void started(int helper, int containerPid) {}
+
   /** Waits for the spawned first stage, which exits as soon as it has reported the pid. */
   void reap(int pid);
 

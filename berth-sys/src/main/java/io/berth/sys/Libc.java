@@ -143,6 +143,10 @@ public final class Libc {
     static final MethodHandle H = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
   }
 
+  private static final class CONNECT_ {
+    static final MethodHandle H = fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+  }
+
   private static final class LISTEN_ {
     static final MethodHandle H = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
   }
@@ -611,6 +615,32 @@ public final class Libc {
       }
       if ((int) LISTEN_.H.invokeExact(st, fd, 16) != 0) {
         SysException e = fail("listen " + path, st);
+        closeQuietly(fd);
+        throw e;
+      }
+      return fd;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /** A unix socket of {@code type} connected to {@code path} (close-on-exec). */
+  public static int connectUnix(String path, int type) {
+    byte[] p = path.getBytes(StandardCharsets.UTF_8);
+    if (p.length >= 108) {
+      throw new SysException("connect " + path + " (path too long)", 36);
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0);
+      if (fd < 0) {
+        throw fail("socket", st);
+      }
+      MemorySegment addr = a.allocate(110);
+      addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+      MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
+      if ((int) CONNECT_.H.invokeExact(st, fd, addr, 110) != 0) {
+        SysException e = fail("connect " + path, st);
         closeQuietly(fd);
         throw e;
       }
