@@ -16,11 +16,31 @@ import java.util.List;
 public final class BerthCli {
   static final String HELP =
       """
-      berth: a container engine (images so far; containers come with the manager)
+      berth: a container engine
 
-      usage: berth [--root DIR] [--registries-conf FILE] COMMAND ...
+      usage: berth [--root DIR] [--run-root DIR] [--registries-conf FILE] COMMAND ...
 
-      commands:
+      containers:
+        run          create and start a container (-d, -i, -t, --rm, --name, -e, -v, ...)
+        create       create a container without starting it
+        start        start containers (-a to attach)
+        stop         stop containers (-t SECONDS before SIGKILL)
+        restart      stop and start containers
+        kill         send a signal to containers (-s SIGNAL)
+        rm           remove containers (-f running ones, -v their anonymous volumes)
+        ps           list containers (-a, -q, --format, --filter)
+        logs         show a container's output (-f, --tail, --since, -t)
+        exec         run a command in a running container (-i, -t, -d, -e, -u, -w)
+        attach       attach this terminal to a running container
+        wait         wait for containers to exit and print their exit codes
+        inspect      show containers or images as JSON (--format TEMPLATE)
+        top          show a container's processes
+        pause        freeze containers
+        unpause      thaw them
+        rename       give a container a new name
+        volume       create, ls, inspect, rm, prune named volumes
+
+      images:
         pull         pull an image from a registry
         push         push an image to a registry
         import       make an image of a root filesystem tarball
@@ -45,13 +65,14 @@ public final class BerthCli {
   /** Exit codes as podman's: 0 ok, 125 an error of berth's, 2 a usage error. */
   public static int execute(String... args) {
     Path root = Path.of("/var/lib/berth");
+    Path runRoot = Path.of("/run/berth");
     Path registriesConf = null;
     Flags f = new Flags("", List.of(args), 1);
     try {
       for (String flag = f.next(); flag != null; flag = f.next()) {
         switch (flag) {
           case "--root" -> root = Path.of(f.value(flag));
-          case "--run-root" -> f.value(flag);
+          case "--run-root" -> runRoot = Path.of(f.value(flag));
           case "--registries-conf" -> registriesConf = Path.of(f.value(flag));
           default -> {
             if (Flags.isHelp(flag)) {
@@ -67,9 +88,18 @@ public final class BerthCli {
         System.out.print(HELP);
         return 0;
       }
-      ImageCommands images = new ImageCommands(root, System.out, System.err, registries(registriesConf));
+      io.berth.image.registry.RegistriesConf conf = registries(registriesConf);
+      ImageCommands images = new ImageCommands(root, System.out, System.err, conf);
       List<String> argv = rest.subList(1, rest.size());
-      return switch (rest.get(0)) {
+      String command = rest.get(0);
+      if (command.equals("container") && !argv.isEmpty()) {
+        command = argv.get(0); // berth container ls|rm|run|...: the same commands
+        argv = argv.subList(1, argv.size());
+        if (command.equals("ls") || command.equals("list")) {
+          command = "ps";
+        }
+      }
+      return switch (command) {
         case "pull" -> images.pull(argv);
         case "push" -> images.push(argv);
         case "login" -> images.login(argv, System.in);
@@ -81,8 +111,14 @@ public final class BerthCli {
         case "tag" -> images.tag(argv);
         case "rmi" -> images.rmi(argv);
         case "image" -> image(images, argv);
-        default -> throw new Flags.UsageException("unknown command \"" + rest.get(0) + "\" (see --help)");
+        default -> containers(command, argv, root, runRoot, registriesConf, conf, images);
       };
+    } catch (RunFlags.Help e) {
+      System.out.println(e.getMessage());
+      return 0;
+    } catch (io.berth.engine.EngineException e) {
+      System.err.println("berth: " + e.getMessage());
+      return 125;
     } catch (Flags.UsageException e) {
       System.err.println("berth: " + e.getMessage());
       return 2;
@@ -100,6 +136,55 @@ public final class BerthCli {
       }
       System.err.println("berth: " + msg);
       return 125;
+    }
+  }
+
+  private static final java.util.Set<String> CONTAINER_COMMANDS = java.util.Set.of(
+      "run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "exec", "attach", "wait",
+      "inspect", "top", "pause", "unpause", "rename", "volume", "cleanup");
+
+  private static int containers(String command, List<String> argv, Path root, Path runRoot, Path registriesConf,
+      io.berth.image.registry.RegistriesConf conf, ImageCommands images) throws Exception {
+    if (!CONTAINER_COMMANDS.contains(command)) {
+      throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
+    }
+    List<String> exit = new java.util.ArrayList<>();
+    String home = System.getProperty("berth.home");
+    if (home != null) {
+      exit.add(Path.of(home, "bin", "berth").toAbsolutePath().toString());
+      exit.addAll(List.of("--root", root.toAbsolutePath().toString(), "--run-root", runRoot.toAbsolutePath().toString()));
+      if (registriesConf != null) {
+        exit.addAll(List.of("--registries-conf", registriesConf.toAbsolutePath().toString()));
+      }
+    }
+    io.berth.engine.Engine.Config config = io.berth.engine.Engine.Config.of(root, runRoot)
+        .withRegistries(conf)
+        .withExitCommand(home == null ? null : exit)
+        .withWarn(m -> System.err.println("berth: warning: " + m));
+    try (io.berth.engine.Engine engine = io.berth.engine.Engine.open(config)) {
+      ContainerCommands c = new ContainerCommands(engine, System.out, System.err);
+      return switch (command) {
+        case "run" -> c.run(argv);
+        case "create" -> c.create(argv);
+        case "start" -> c.start(argv);
+        case "stop" -> c.stop(argv);
+        case "restart" -> c.restart(argv);
+        case "kill" -> c.kill(argv);
+        case "rm" -> c.rm(argv);
+        case "ps" -> c.ps(argv);
+        case "logs" -> c.logs(argv);
+        case "exec" -> c.exec(argv);
+        case "attach" -> c.attach(argv);
+        case "wait" -> c.waitFor(argv);
+        case "inspect" -> c.inspect(argv, images);
+        case "top" -> c.top(argv);
+        case "pause" -> c.pause(argv, true);
+        case "unpause" -> c.pause(argv, false);
+        case "rename" -> c.rename(argv);
+        case "volume" -> c.volume(argv);
+        case "cleanup" -> c.cleanup(argv);
+        default -> throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
+      };
     }
   }
 

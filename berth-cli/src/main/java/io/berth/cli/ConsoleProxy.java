@@ -95,7 +95,7 @@ final class ConsoleProxy implements AutoCloseable {
     }
   }
 
-  private static String stty(String... args) {
+  static String stty(String... args) {
     if (System.console() == null) {
       return null;
     }

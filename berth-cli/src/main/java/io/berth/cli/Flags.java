@@ -22,6 +22,15 @@ final class Flags {
   private int pos;
   private final List<String> positionals = new ArrayList<>();
   private final int stopAfter;
+  private boolean inline;
+  private String program = "berth-runtime";
+
+  /** A command line of {@code berth} (the engine's command), for usage messages. */
+  static Flags berth(String command, List<String> args, int stopAfter) {
+    Flags f = new Flags(command, args, stopAfter);
+    f.program = "berth";
+    return f;
+  }
 
   /**
    * @param stopAfter after this many positionals the rest of the line is positional too (the
@@ -51,7 +60,17 @@ final class Flags {
         int eq = a.indexOf('=');
         if (a.startsWith("--") && eq > 0) {
           args.add(pos, a.substring(eq + 1));
+          inline = true;
           return a.substring(0, eq);
+        }
+        inline = false;
+        if (!a.startsWith("--") && a.length() > 2 && combinable.indexOf(a.charAt(1)) >= 0
+            && a.chars().skip(1).allMatch(ch -> combinable.indexOf(ch) >= 0)) {
+          // docker's -it, -dit: one flag per letter
+          for (int i = a.length() - 1; i >= 2; i--) {
+            args.add(pos, "-" + a.charAt(i));
+          }
+          return a.substring(0, 2);
         }
         return a;
       }
@@ -66,7 +85,30 @@ final class Flags {
     return null;
   }
 
+  /** Short boolean flags that may be written together, as in {@code -it}. */
+  private String combinable = "";
+
+  Flags combining(String letters) {
+    combinable = letters;
+    return this;
+  }
+
+  /** A boolean flag: true, or the value given inline ({@code --rm=false}). */
+  boolean bool(String flag) {
+    if (!inline) {
+      return true;
+    }
+    inline = false;
+    String v = args.get(pos++);
+    return switch (v) {
+      case "true", "1" -> true;
+      case "false", "0" -> false;
+      default -> throw new UsageException(command + ": flag " + flag + " takes true or false, got \"" + v + "\"");
+    };
+  }
+
   String value(String flag) {
+    inline = false;
     if (pos >= args.size()) {
       throw new UsageException(command + ": flag " + flag + " needs a value");
     }
@@ -101,7 +143,7 @@ final class Flags {
   /** The positionals, checked: {@code min} to {@code max} of them (max -1: no limit). */
   List<String> positionals(int min, int max, String usage) {
     if (positionals.size() < min || (max >= 0 && positionals.size() > max)) {
-      throw new UsageException("usage: berth-runtime " + command + " " + usage);
+      throw new UsageException("usage: " + program + " " + command + " " + usage);
     }
     return positionals;
   }

@@ -53,7 +53,7 @@ final class ImageCommands {
 
   int pull(List<String> args) throws IOException {
     String usage = "pull [--platform OS/ARCH[/VARIANT]] [--tls-verify=false] [-q] IMAGE";
-    Flags f = new Flags("pull", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("pull", args, Integer.MAX_VALUE);
     String platform = null;
     boolean quiet = false;
     boolean tlsVerify = true;
@@ -97,7 +97,7 @@ final class ImageCommands {
 
   int push(List<String> args) throws IOException {
     String usage = "push [--tls-verify=false] [-q] IMAGE [DESTINATION]";
-    Flags f = new Flags("push", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("push", args, Integer.MAX_VALUE);
     boolean quiet = false;
     boolean tlsVerify = true;
     for (String flag = f.next(); flag != null; flag = f.next()) {
@@ -139,33 +139,37 @@ final class ImageCommands {
     return 0;
   }
 
+  /** Docker's image inspect document of one image. */
+  Map<String, Object> inspectDocument(String name) throws IOException {
+    try (ImageDatabase db = db()) {
+      ImageRecord i = find(db, name);
+      io.berth.image.spec.ImageConfig config;
+      try (var in = store().open(io.berth.image.spec.Digest.parse(i.id()))) {
+        config = io.berth.image.spec.ImageJson.config(in.readAllBytes());
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("Id", hexOf(i.id()));
+      m.put("Digest", i.manifestDigest());
+      m.put("RepoTags", i.names());
+      m.put("Created", i.created() == null ? null : i.created().toString());
+      m.put("Architecture", i.architecture());
+      m.put("Os", i.os());
+      m.put("Size", i.size());
+      m.put("Config", config.config());
+      m.put("RootFS", Map.of("Type", "layers", "Layers", config.diffIds().stream().map(Object::toString).toList()));
+      return m;
+    }
+  }
+
   int inspect(List<String> args) throws IOException {
-    Flags f = new Flags("image inspect", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("image inspect", args, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
     List<String> pos = f.positionals(1, -1, "image inspect IMAGE...");
     List<Map<String, Object>> docs = new ArrayList<>();
-    try (ImageDatabase db = db()) {
-      ContentStore store = store();
-      for (String name : pos) {
-        ImageRecord i = find(db, name);
-        io.berth.image.spec.ImageConfig config;
-        try (var in = store.open(io.berth.image.spec.Digest.parse(i.id()))) {
-          config = io.berth.image.spec.ImageJson.config(in.readAllBytes());
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("Id", hexOf(i.id()));
-        m.put("Digest", i.manifestDigest());
-        m.put("RepoTags", i.names());
-        m.put("Created", i.created() == null ? null : i.created().toString());
-        m.put("Architecture", i.architecture());
-        m.put("Os", i.os());
-        m.put("Size", i.size());
-        m.put("Config", config.config());
-        m.put("RootFS", Map.of("Type", "layers", "Layers", config.diffIds().stream().map(Object::toString).toList()));
-        docs.add(m);
-      }
+    for (String name : pos) {
+      docs.add(inspectDocument(name));
     }
     out.println(SpecJson.toPrettyString(docs));
     return 0;
@@ -173,7 +177,7 @@ final class ImageCommands {
 
   int login(List<String> args, java.io.InputStream in) throws IOException {
     String usage = "login [-u USER] [-p PASSWORD | --password-stdin] [--tls-verify=false] REGISTRY";
-    Flags f = new Flags("login", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("login", args, Integer.MAX_VALUE);
     String user = null;
     String password = null;
     boolean stdin = false;
@@ -212,7 +216,7 @@ final class ImageCommands {
   }
 
   int logout(List<String> args) {
-    Flags f = new Flags("logout", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("logout", args, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
@@ -233,64 +237,21 @@ final class ImageCommands {
    */
   int importTarball(List<String> args) throws IOException {
     String usage = "import TARBALL [NAME]";
-    Flags f = new Flags("import", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("import", args, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
     List<String> pos = f.positionals(1, 2, usage);
-    Path tarball = Path.of(pos.get(0));
-    ContentStore store = store();
-    io.berth.image.spec.Digest layerDigest;
-    io.berth.image.spec.Digest diffId;
-    io.berth.image.spec.Compression compression;
-    long size;
-    try (var in = new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(tarball))) {
-      in.mark(io.berth.image.spec.Compression.MAGIC_LENGTH);
-      compression = io.berth.image.spec.Compression.detect(in.readNBytes(io.berth.image.spec.Compression.MAGIC_LENGTH));
-      in.reset();
-      size = java.nio.file.Files.size(tarball);
-      layerDigest = store.put(in, null, size);
-    }
-    try (var plain = io.berth.image.layer.Decompressor.open(compression, store.open(layerDigest))) {
-      io.berth.image.spec.Digester sha = io.berth.image.spec.Digester.sha256();
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = plain.read(buf)) > 0) {
-        sha.update(buf, 0, n);
-      }
-      diffId = sha.digest();
-    }
-    String mediaType = switch (compression) {
-      case NONE -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR;
-      case GZIP -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR_GZIP;
-      case ZSTD -> io.berth.image.spec.MediaTypes.OCI_LAYER_TAR_ZSTD;
-    };
-    io.berth.image.spec.Platform host = io.berth.image.spec.PlatformMatcher.hostPlatform();
-    String configJson = "{\"created\":\"" + java.time.Instant.now() + "\",\"architecture\":\"" + host.architecture()
-        + "\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]},"
-        + "\"history\":[{\"created_by\":\"berth import " + tarball.getFileName() + "\"}]}";
-    byte[] config = configJson.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    io.berth.image.spec.Digest configDigest = store.put(new java.io.ByteArrayInputStream(config), null, config.length);
-    io.berth.image.spec.Manifest manifest = io.berth.image.spec.Manifest.oci(
-        new io.berth.image.spec.Descriptor(io.berth.image.spec.MediaTypes.OCI_CONFIG, configDigest, config.length),
-        List.of(new io.berth.image.spec.Descriptor(mediaType, layerDigest, size)));
-    byte[] manifestBytes = io.berth.image.spec.ImageJson.toBytes(manifest);
-    io.berth.image.spec.Digest manifestDigest = store.put(new java.io.ByteArrayInputStream(manifestBytes), null, manifestBytes.length);
-    io.berth.image.spec.ImageConfig parsed = io.berth.image.spec.ImageJson.config(config);
-    snapshots().prepare(store, manifest, parsed);
-    List<String> names = pos.size() > 1 ? List.of(ImageReference.parse(pos.get(1)).toString()) : List.of();
-    try (ImageDatabase db = db()) {
-      db.recordImage(ImageRecord.from(new PulledImage(
-          pos.size() > 1 ? ImageReference.parse(pos.get(1)) : null, manifestDigest, null, manifest, configDigest, parsed), names));
-    }
-    out.println(configDigest.hex());
+    ImageRecord image = new io.berth.engine.ImageService(root, registries)
+        .importTarball(Path.of(pos.get(0)), pos.size() > 1 ? pos.get(1) : null, null);
+    out.println(hexOf(image.id()));
     return 0;
   }
 
   /** {@code save [--format docker-archive|oci-archive|oci-dir] -o FILE IMAGE...} */
   int save(List<String> args) throws IOException {
     String usage = "save [--format docker-archive|oci-archive|oci-dir] --output FILE IMAGE...";
-    Flags f = new Flags("save", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("save", args, Integer.MAX_VALUE);
     String format = "docker-archive";
     Path output = null;
     for (String flag = f.next(); flag != null; flag = f.next()) {
@@ -325,7 +286,7 @@ final class ImageCommands {
 
   /** {@code load --input FILE}: a docker-archive, oci-archive or OCI layout directory. */
   int load(List<String> args) throws IOException {
-    Flags f = new Flags("load", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("load", args, Integer.MAX_VALUE);
     Path input = null;
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
@@ -399,7 +360,7 @@ final class ImageCommands {
    */
   int copy(List<String> args) throws IOException {
     String usage = "image copy [--tls-verify=false] SOURCE DESTINATION";
-    Flags f = new Flags("image copy", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("image copy", args, Integer.MAX_VALUE);
     boolean tlsVerify = true;
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
@@ -516,7 +477,7 @@ final class ImageCommands {
 
   int images(List<String> args) {
     String usage = "images [--format json] [--digests] [-q] [--filter dangling=true|false] [--filter reference=PATTERN]";
-    Flags f = new Flags("images", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("images", args, Integer.MAX_VALUE);
     List<java.util.function.Predicate<ImageRecord>> filters = new ArrayList<>();
     String format = "table";
     boolean quiet = false;
@@ -608,7 +569,7 @@ final class ImageCommands {
   }
 
   int tag(List<String> args) {
-    Flags f = new Flags("tag", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("tag", args, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
@@ -621,7 +582,7 @@ final class ImageCommands {
 
   int rmi(List<String> args) throws IOException {
     String usage = "rmi [--force] IMAGE...";
-    Flags f = new Flags("rmi", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("rmi", args, Integer.MAX_VALUE);
     boolean force = false;
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
@@ -652,7 +613,7 @@ final class ImageCommands {
   }
 
   int prune(List<String> args) throws IOException {
-    Flags f = new Flags("image prune", args, Integer.MAX_VALUE);
+    Flags f = Flags.berth("image prune", args, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       if (!flag.equals("--force") && !flag.equals("-f")) {
         throw f.unknown(flag);

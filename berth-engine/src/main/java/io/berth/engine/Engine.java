@@ -1,0 +1,757 @@
+package io.berth.engine;
+
+import io.berth.image.meta.ImageDatabase;
+import io.berth.image.meta.ImageRecord;
+import io.berth.image.pull.ImagePuller;
+import io.berth.image.registry.RegistriesConf;
+import io.berth.image.snapshot.Snapshotter;
+import io.berth.image.spec.ImageConfig;
+import io.berth.oci.Spec;
+import io.berth.oci.SpecJson;
+import io.berth.runtime.ContainerException;
+import io.berth.runtime.CreateOptions;
+import io.berth.runtime.Libexec;
+import io.berth.runtime.Runtime;
+import io.berth.runtime.Status;
+import io.berth.runtime.shim.ExitStatus;
+import io.berth.runtime.shim.ShimLauncher;
+import io.berth.runtime.shim.ShimOptions;
+import io.berth.sys.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The container manager as a library: create, start, stop, kill, remove, wait for and list
+ * containers on images from the image layer, each run watched by its own berth-shim. The CLI and
+ * the daemon are thin layers over this class; a Java program can embed it directly.
+ *
+ * <p>Where things live: {@code <root>/containers.db} (the records), {@code
+ * <root>/containers/<id>/} (bundle: config.json, rootfs mount point, the overlay's upper and
+ * work directories, the container's log and /etc files), {@code <runRoot>/containers/<id>/} (the
+ * shim's sockets, pid and exit files) and {@code <runRoot>/runtime/} (the OCI runtime's state).
+ * The shim writes the truth about a run (its exit) under the run root, so an engine that was
+ * killed finds out what happened from there: every read of a container first reconciles its
+ * record with the shim's files.
+ */
+public final class Engine implements AutoCloseable {
+  /**
+   * Where the engine keeps its state and how it reaches the outside.
+   *
+   * @param exitCommand the command prefix a shim runs when its container exits (followed by
+   *     {@code container cleanup <id>}); null for none, as in a test that reconciles itself
+   */
+  public record Config(
+      Path root, Path runRoot, RegistriesConf registries, List<String> exitCommand, Consumer<String> warn) {
+    public static Config of(Path root, Path runRoot) {
+      return new Config(root, runRoot, RegistriesConf.empty(), null, m -> {});
+    }
+
+    public Config withExitCommand(List<String> cmd) {
+      return new Config(root, runRoot, registries, cmd, warn);
+    }
+
+    public Config withRegistries(RegistriesConf r) {
+      return new Config(root, runRoot, r, exitCommand, warn);
+    }
+
+    public Config withWarn(Consumer<String> w) {
+      return new Config(root, runRoot, registries, exitCommand, w);
+    }
+  }
+
+  /** Called once a start has made the container and its shim, before the process runs. */
+  public interface BeforeStart {
+    void ready(Container container, Path shimDir);
+  }
+
+  private final Config config;
+  private final ContainerStore store;
+  private final ImageService images;
+  private final Volumes volumes;
+  private final ContainerLocks locks;
+
+  private Engine(Config config) {
+    this.config = config;
+    this.store = ContainerStore.open(config.root().resolve("containers.db"));
+    this.images = new ImageService(config.root(), config.registries());
+    this.volumes = new Volumes(config.root().resolve("volumes"));
+    this.locks = new ContainerLocks(config.root().resolve("containers"));
+  }
+
+  public static Engine open(Config config) {
+    return new Engine(config);
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public ImageService images() {
+    return images;
+  }
+
+  public Volumes volumes() {
+    return volumes;
+  }
+
+  // ---- paths ----
+
+  public Path containerDir(String id) {
+    return config.root().resolve("containers").resolve(id);
+  }
+
+  /**
+   * The shim's directory. Short (the first 32 digits of the ID), because its sockets' paths must
+   * fit a sockaddr_un (108 bytes).
+   */
+  public Path shimDir(String id) {
+    return config.runRoot().resolve("s").resolve(id.substring(0, Math.min(32, id.length())));
+  }
+
+  public Path logPath(String id) {
+    return containerDir(id).resolve("ctr.log");
+  }
+
+  private Path runtimeRoot() {
+    return config.runRoot().resolve("runtime");
+  }
+
+  private Runtime runtime() {
+    return new Runtime(runtimeRoot(), Libexec.init(), config.warn());
+  }
+
+  // ---- create ----
+
+  /** Makes a container (its record, directory and volumes) without starting it. */
+  public Container create(ContainerSpec spec, Consumer<ImagePuller.Progress> pullProgress) {
+    if (spec.image() == null || spec.image().isBlank()) {
+      throw new EngineException("an image is required");
+    }
+    ImageRecord image = images.resolve(spec.image(), true, pullProgress);
+    ImageConfig.Config imageConfig = images.config(image.id()).config();
+    validate(spec, imageConfig);
+    String id = Names.newId();
+    String name = spec.name() == null || spec.name().isEmpty() ? Names.generated() : Names.check(spec.name());
+    Map<String, String> anonymous = new LinkedHashMap<>();
+    for (String v : spec.binds()) {
+      String target = MountSpecs.anonymousTarget(v);
+      if (target != null) {
+        anonymous.put(target, Names.newId());
+      }
+    }
+    if (imageConfig != null && imageConfig.volumes() != null) {
+      List<String> taken = MountSpecs.of(spec, Map.of(), n -> Path.of("/")).stream()
+          .map(Spec.Mount::destination).toList();
+      for (String v : imageConfig.volumes()) {
+        String target = Path.of(v).normalize().toString();
+        if (!taken.contains(target) && !anonymous.containsKey(target)) {
+          anonymous.put(target, Names.newId());
+        }
+      }
+    }
+    Container ctr = new Container(id, name, spec.image(), image.id(), Instant.now().toString(),
+        spec.toBuilder().name(name).build(), ContainerState.created(), anonymous);
+    try (ImageDatabase db = images.db()) {
+      db.addContainerReference(id, image.id());
+    }
+    try {
+      store.insert(ctr);
+    } catch (RuntimeException e) {
+      try (ImageDatabase db = images.db()) {
+        db.removeContainerReference(id);
+      }
+      throw e;
+    }
+    try {
+      Files.createDirectories(containerDir(id));
+      for (String v : anonymous.values()) {
+        volumes.create(v, Map.of(), true);
+      }
+      MountSpecs.of(spec, anonymous, this::volumeData); // creates the named volumes it names
+    } catch (IOException | RuntimeException e) {
+      remove(id, true, true);
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
+    }
+    return ctr;
+  }
+
+  private Path volumeData(String name) {
+    return Path.of(volumes.create(name, Map.of(), false).mountpoint());
+  }
+
+  /** What can be checked before anything exists: bad values fail here, leaving nothing behind. */
+  private void validate(ContainerSpec spec, ImageConfig.Config image) {
+    SpecBuilder.command(spec, image);
+    MountSpecs.of(spec, anonymousPlaceholders(spec), n -> {
+      Volumes.checkName(n);
+      return Path.of("/");
+    });
+    SpecBuilder.capabilities(spec);
+    spec.ulimits().forEach(SpecBuilder::rlimit);
+    RestartPolicy.parse(spec.restart());
+    if (spec.seccomp() != null && !spec.seccomp().equals("unconfined") && !spec.seccomp().equals("default")) {
+      try {
+        SpecJson.parse(Files.readAllBytes(Path.of(spec.seccomp())), io.berth.oci.Seccomp.class, spec.seccomp());
+      } catch (IOException e) {
+        throw new EngineException("cannot read the seccomp profile " + spec.seccomp() + ": " + e.getMessage());
+      } catch (RuntimeException e) {
+        throw new EngineException("invalid seccomp profile: " + e.getMessage());
+      }
+    }
+    for (String d : spec.devices()) {
+      if (!Files.exists(Path.of(d.split(":")[0]))) {
+        throw new EngineException("--device " + d + ": " + d.split(":")[0] + " does not exist");
+      }
+    }
+    String net = spec.network();
+    if (net != null && !List.of("none", "host", "bridge", "default").contains(net)) {
+      throw new EngineException("unknown network \"" + net + "\": none and host are available");
+    }
+    if (spec.memory() > 0 && spec.memory() < 6 * 1024 * 1024) {
+      throw new EngineException("minimum memory limit allowed is 6MB");
+    }
+  }
+
+  private static Map<String, String> anonymousPlaceholders(ContainerSpec spec) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String v : spec.binds()) {
+      String t = MountSpecs.anonymousTarget(v);
+      if (t != null) {
+        m.put(t, "placeholder");
+      }
+    }
+    return m;
+  }
+
+  // ---- start ----
+
+  public Container start(String nameOrId) {
+    return start(nameOrId, null);
+  }
+
+  /**
+   * Starts a created or exited container: mounts its root filesystem, writes its OCI config,
+   * spawns its shim and runs it. A start of a running container changes nothing.
+   */
+  public Container start(String nameOrId, BeforeStart beforeStart) {
+    Container ctr = get(nameOrId);
+    try (ContainerLocks.Held held = locks.hold(ctr.id())) {
+      ctr = refresh(store.get(ctr.id()));
+      if (ctr.state().isRunning()) {
+        return ctr;
+      }
+      if (ctr.state().status().equals(ContainerState.REMOVING)) {
+        throw new EngineException.Conflict("container " + ctr.name() + " is being removed");
+      }
+      return startLocked(ctr, beforeStart);
+    }
+  }
+
+  private Container startLocked(Container ctr, BeforeStart beforeStart) {
+    String id = ctr.id();
+    Runtime plain = runtime();
+    Path dir = containerDir(id);
+    Path rootfs = dir.resolve("rootfs");
+    Path shimDir = shimDir(id);
+    try {
+      clearRun(plain, id, rootfs);
+      ImageRecord image = images.find(ctr.imageId()).orElseThrow(() ->
+          new EngineException("the image " + ctr.image() + " of container " + ctr.name() + " is gone"));
+      ImageConfig.Config imageConfig = images.config(image.id()).config();
+      Files.createDirectories(dir);
+      Snapshotter.mount(images.lowers(image), dir);
+      String hostname = hostname(ctr);
+      EtcFiles.write(dir.resolve("etc"), hostname, ctr.spec().network());
+      Spec spec = SpecBuilder.build(new SpecBuilder.Inputs(ctr, imageConfig, rootfs, dir.resolve("etc"),
+          hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec())));
+      Files.write(dir.resolve("config.json"), SpecJson.toBytes(spec));
+      if (shimDir.resolve("attach.sock").toAbsolutePath().toString().length() >= 108) {
+        throw new EngineException("the run root " + config.runRoot() + " is too long: the shim's socket paths"
+            + " under it would not fit a unix socket address (108 bytes); choose a shorter --run-root");
+      }
+      recreate(shimDir);
+      ShimOptions shim = new ShimOptions(id, shimDir, logPath(id),
+          ctr.spec().logMaxSize(), Math.max(1, ctr.spec().logMaxFiles()), ctr.spec().tty(),
+          ctr.spec().openStdin(), oomFile(id), exitCommand(ctr));
+      Runtime rt = new Runtime(runtimeRoot(), Libexec.init(), config.warn(), new ShimLauncher(shim));
+      int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+      int pid;
+      try {
+        pid = rt.create(id, dir, new CreateOptions(null, shim.tty() ? shim.consoleSocket() : null,
+            0, false, new int[] {devNull, devNull, devNull}));
+      } finally {
+        Libc.closeQuietly(devNull);
+      }
+      int shimPid = readPid(shimDir.resolve("shim.pid"));
+      Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())))
+          .orElseThrow(() -> new EngineException.NotFound("container " + ctr.name() + " was removed while starting"));
+      if (beforeStart != null) {
+        beforeStart.ready(created, shimDir);
+      }
+      rt.start(id);
+      return created;
+    } catch (IOException | RuntimeException e) {
+      String msg = e instanceof ContainerException ? "cannot start container " + ctr.name() + ": " + e.getMessage()
+          : e.getMessage();
+      try {
+        clearRun(plain, id, rootfs);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      int code = msg != null && (msg.contains("no such file") || msg.contains("not found")) ? 127 : 126;
+      store.update(id, c -> c.withState(c.state().failedStart(code, msg)));
+      if (e instanceof EngineException ee) {
+        throw ee;
+      }
+      throw new EngineException(msg == null ? e.toString() : msg, e);
+    }
+  }
+
+  private static Path initBinary(ContainerSpec spec) {
+    if (!spec.init()) {
+      return null;
+    }
+    for (String p : List.of("/usr/bin/tini-static", "/usr/bin/tini")) {
+      if (Files.isExecutable(Path.of(p))) {
+        return Path.of(p);
+      }
+    }
+    return null;
+  }
+
+  private static String hostname(Container ctr) {
+    if (ctr.spec().hostname() != null && !ctr.spec().hostname().isEmpty()) {
+      return ctr.spec().hostname();
+    }
+    if ("host".equals(ctr.spec().network())) {
+      try {
+        return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+      } catch (IOException e) {
+        return ctr.shortId();
+      }
+    }
+    return ctr.shortId();
+  }
+
+  /** The cgroup file whose oom_kill counter tells the shim that the kernel killed the container. */
+  private static Path oomFile(String id) {
+    return io.berth.runtime.cgroup.OomEvents.file(SpecBuilder.cgroupsPath(id), id);
+  }
+
+  /**
+   * What the shim runs when the container exits: {@code container cleanup} where something is
+   * to be done then (--rm, a restart policy). Otherwise nothing: the next reader of the record
+   * finishes it, and no JVM starts per exit.
+   */
+  private List<String> exitCommand(Container ctr) {
+    String id = ctr.id();
+    boolean needed = ctr.spec().autoRemove() || !RestartPolicy.parse(ctr.spec().restart()).name().equals("no");
+    if (config.exitCommand() == null || !needed) {
+      return List.of();
+    }
+    List<String> cmd = new ArrayList<>(config.exitCommand());
+    cmd.addAll(List.of("container", "cleanup", id));
+    return cmd;
+  }
+
+  private static void recreate(Path dir) throws IOException {
+    Volumes.deleteTree(dir);
+    Files.createDirectories(dir);
+  }
+
+  private static int readPid(Path file) {
+    try {
+      return Integer.parseInt(Files.readString(file).trim());
+    } catch (IOException | NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Removes what a previous run left: the runtime's container and the rootfs mount. */
+  private void clearRun(Runtime rt, String id, Path rootfs) {
+    try {
+      if (rt.store().exists(id)) {
+        rt.delete(id, true);
+      }
+    } catch (ContainerException e) {
+      config.warn().accept("container " + id.substring(0, 12) + ": " + e.getMessage());
+    }
+    Snapshotter.unmount(rootfs);
+  }
+
+  // ---- state ----
+
+  public Container get(String nameOrId) {
+    return refresh(store.get(nameOrId));
+  }
+
+  public Optional<Container> find(String nameOrId) {
+    return store.find(nameOrId).map(this::refresh);
+  }
+
+  public List<Container> list() {
+    return store.list().stream().map(this::refresh).toList();
+  }
+
+  /**
+   * Brings a record up to date with the shim's files: a run whose exit.json exists (or whose
+   * processes are all gone) is finished here, its runtime container deleted and its rootfs
+   * unmounted.
+   */
+  Container refresh(Container ctr) {
+    if (!ctr.state().isRunning()) {
+      return ctr;
+    }
+    Optional<ExitStatus> exit = ExitStatus.read(shimDir(ctr.id()));
+    if (exit.isEmpty()) {
+      if (alive(ctr.state().pid()) || (alive(ctr.state().shimPid()) && waitForExitFile(ctr))) {
+        return ctr;
+      }
+      exit = ExitStatus.read(shimDir(ctr.id()));
+    }
+    return finish(ctr, exit);
+  }
+
+  /** The container's process is gone but its shim lives: it is writing exit.json right now. */
+  private boolean waitForExitFile(Container ctr) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (ExitStatus.read(shimDir(ctr.id())).isPresent()) {
+        return false;
+      }
+      if (!alive(ctr.state().shimPid())) {
+        return false;
+      }
+      sleep(10);
+    }
+    return true;
+  }
+
+  private Container finish(Container ctr, Optional<ExitStatus> exit) {
+    try (ContainerLocks.Held held = locks.hold(ctr.id())) {
+      Container current = store.find(ctr.id()).orElse(null);
+      if (current == null || !current.state().isRunning() || current.state().pid() != ctr.state().pid()) {
+        return current == null ? ctr.withState(ctr.state().exited(-1, false, null, null)) : current;
+      }
+      clearRun(runtime(), ctr.id(), containerDir(ctr.id()).resolve("rootfs"));
+      int code = exit.map(ExitStatus::exitCode).orElse(-1);
+      boolean oom = exit.map(ExitStatus::oomKilled).orElse(false);
+      String at = exit.map(x -> x.finishedAt().toString()).orElse(Instant.now().toString());
+      String err = exit.isPresent() ? null : "the container's shim died before recording its exit; the exit code is unknown";
+      return store.update(ctr.id(), c -> c.withState(c.state().exited(code, oom, at, err))).orElse(ctr);
+    }
+  }
+
+  static boolean alive(int pid) {
+    if (pid <= 0) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      return close > 0 && stat.length() > close + 2 && stat.charAt(close + 2) != 'Z' && stat.charAt(close + 2) != 'X';
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // ---- stop, kill, wait ----
+
+  /**
+   * Sends the stop signal (the container's, the image's, else SIGTERM), waits up to the timeout
+   * (the container's, else 10 s) and then kills.
+   */
+  public Container stop(String nameOrId, Integer timeoutSeconds) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().isRunning()) {
+      store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
+      return ctr;
+    }
+    store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
+    int timeout = timeoutSeconds != null ? timeoutSeconds
+        : ctr.spec().stopTimeout() != null ? ctr.spec().stopTimeout() : 10;
+    int signal = stopSignal(ctr);
+    if (ctr.state().status().equals(ContainerState.PAUSED)) {
+      signalQuietly(ctr, signal);
+      runtime().resume(ctr.id());
+    } else {
+      signalQuietly(ctr, signal);
+    }
+    Container after = waitUntilExited(ctr, Duration.ofSeconds(Math.max(0, timeout)));
+    if (after.state().isRunning()) {
+      signalQuietly(ctr, 9);
+      after = waitUntilExited(ctr, Duration.ofSeconds(10));
+    }
+    if (after.state().isRunning()) {
+      throw new EngineException("container " + ctr.name() + " did not stop after SIGKILL");
+    }
+    return after;
+  }
+
+  private int stopSignal(Container ctr) {
+    String s = ctr.spec().stopSignal();
+    if (s == null || s.isEmpty()) {
+      ImageConfig.Config ic = images.find(ctr.imageId()).map(i -> images.config(i.id()).config()).orElse(null);
+      s = ic == null ? null : ic.stopSignal();
+    }
+    return s == null || s.isEmpty() ? 15 : io.berth.runtime.Signals.parse(s);
+  }
+
+  private void signalQuietly(Container ctr, int signal) {
+    try {
+      runtime().kill(ctr.id(), signal, false);
+    } catch (ContainerException e) {
+      // it exited in the meantime
+    }
+  }
+
+  /** Sends a signal to the container's main process. */
+  public Container kill(String nameOrId, int signal) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().isRunning()) {
+      throw new EngineException.Conflict("container " + ctr.name() + " is not running");
+    }
+    store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
+    try {
+      runtime().kill(ctr.id(), signal, false);
+    } catch (ContainerException e) {
+      throw new EngineException("cannot kill container " + ctr.name() + ": " + e.getMessage(), e);
+    }
+    return get(ctr.id());
+  }
+
+  /** Waits until the container is no longer running; returns it (its exit code in the state). */
+  public Container waitUntilExited(Container ctr, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long pause = 5;
+    Container c = get(ctr.id());
+    while (c.state().isRunning() && System.nanoTime() < deadline) {
+      sleep(pause);
+      pause = Math.min(100, pause * 2);
+      c = get(ctr.id());
+    }
+    return c;
+  }
+
+  public Container waitUntilExited(String nameOrId) {
+    return waitUntilExited(get(nameOrId), Duration.ofDays(365 * 100));
+  }
+
+  public Container pause(String nameOrId) {
+    Container ctr = running(nameOrId);
+    runtime().pause(ctr.id());
+    return store.update(ctr.id(), c -> c.withState(c.state().withStatus(ContainerState.PAUSED))).orElse(ctr);
+  }
+
+  public Container unpause(String nameOrId) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().status().equals(ContainerState.PAUSED)) {
+      throw new EngineException.Conflict("container " + ctr.name() + " is not paused");
+    }
+    runtime().resume(ctr.id());
+    return store.update(ctr.id(), c -> c.withState(c.state().withStatus(ContainerState.RUNNING))).orElse(ctr);
+  }
+
+  private Container running(String nameOrId) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().status().equals(ContainerState.RUNNING)) {
+      throw new EngineException.Conflict("container " + ctr.name() + " is not running");
+    }
+    return ctr;
+  }
+
+  public Container rename(String nameOrId, String newName) {
+    Container ctr = get(nameOrId);
+    String n = Names.check(newName);
+    return store.update(ctr.id(), c -> c.withName(n)).orElseThrow();
+  }
+
+  /** The pids of the container's processes, as the host sees them. */
+  public List<Integer> pids(String nameOrId) {
+    Container ctr = running(nameOrId);
+    return runtime().pids(ctr.id());
+  }
+
+  // ---- exec ----
+
+  /**
+   * A process to run in a running container ({@code berth exec}): the container's own process
+   * settings, with these on top.
+   */
+  public record ExecSpec(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
+      boolean privileged) {}
+
+  /** Starts {@code exec} in the container with the caller's fds; returns its pid. */
+  public int exec(String nameOrId, ExecSpec exec, CreateOptions opts) {
+    Container ctr = running(nameOrId);
+    if (exec.cmd() == null || exec.cmd().isEmpty()) {
+      throw new EngineException("exec needs a command");
+    }
+    Runtime rt = runtime();
+    Spec.Process base = rt.store().readConfig(ctr.id()).process();
+    List<String> env = new ArrayList<>(base.env() == null ? List.of() : base.env());
+    for (String e : exec.env()) {
+      String key = e.contains("=") ? e.substring(0, e.indexOf('=')) : e;
+      env.removeIf(x -> x.startsWith(key + "="));
+      env.add(e.contains("=") ? e : key + "=" + System.getenv().getOrDefault(key, ""));
+    }
+    Spec.User user = base.user();
+    if (exec.user() != null && !exec.user().isEmpty()) {
+      UserLookup.Ids ids = UserLookup.resolve(containerDir(ctr.id()).resolve("rootfs"), exec.user());
+      user = new Spec.User(ids.uid(), ids.gid(), null, ids.additionalGids().isEmpty() ? null : ids.additionalGids(), null);
+    }
+    Spec.Capabilities caps = base.capabilities();
+    if (exec.privileged()) {
+      List<String> all = SpecBuilder.capabilities(ContainerSpec.builder(ctr.image()).privileged(true).build());
+      caps = new Spec.Capabilities(all, all, null, all, null);
+    }
+    String cwd = exec.workingDir() != null && !exec.workingDir().isEmpty() ? exec.workingDir() : base.cwd();
+    Spec.Process p = new Spec.Process(exec.tty(), null, user, exec.cmd(), null, env, cwd, caps, base.rlimits(),
+        base.noNewPrivileges(), base.apparmorProfile(), base.oomScoreAdj(), base.selinuxLabel());
+    try {
+      return rt.exec(ctr.id(), p, opts);
+    } catch (ContainerException e) {
+      throw new EngineException("exec in " + ctr.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- remove ----
+
+  /**
+   * Removes a container: its run, rootfs, writable layer, log and record, and with {@code
+   * volumes} its anonymous volumes. A running container needs {@code force} (it is killed). A
+   * remove that was interrupted (status removing) is finished by the next one.
+   */
+  public void remove(String nameOrId, boolean force, boolean removeVolumes) {
+    Container ctr = get(nameOrId);
+    if (ctr.state().isRunning()) {
+      if (!force) {
+        throw new EngineException.Conflict("cannot remove container " + ctr.name()
+            + ": it is running; stop it first or use rm -f");
+      }
+      signalQuietly(ctr, 9);
+      if (ctr.state().status().equals(ContainerState.PAUSED)) {
+        runtime().resume(ctr.id());
+      }
+      ctr = waitUntilExited(ctr, Duration.ofSeconds(10));
+      if (ctr.state().isRunning()) {
+        throw new EngineException("container " + ctr.name() + " did not die after SIGKILL");
+      }
+    }
+    String id = ctr.id();
+    try (ContainerLocks.Held held = locks.hold(id)) {
+      store.update(id, c -> c.withState(c.state().withStatus(ContainerState.REMOVING)));
+      clearRun(runtime(), id, containerDir(id).resolve("rootfs"));
+      try {
+        Volumes.deleteTree(shimDir(id));
+        Volumes.deleteTree(containerDir(id));
+      } catch (IOException e) {
+        throw new EngineException("cannot remove the files of container " + ctr.name() + ": " + e.getMessage(), e);
+      }
+      if (removeVolumes) {
+        for (String v : ctr.anonymousVolumes().values()) {
+          if (volumes.find(v).isPresent()) {
+            volumes.delete(v);
+          }
+        }
+      }
+      try (ImageDatabase db = images.db()) {
+        db.removeContainerReference(id);
+      }
+      store.delete(id);
+    }
+    locks.forget(id);
+  }
+
+  /** Removes a volume that no container uses. */
+  public void removeVolume(String name, boolean force) {
+    volumes.get(name);
+    for (Container c : usersOf(name)) {
+      if (!force) {
+        throw new EngineException.Conflict("volume " + name + " is in use by container " + c.name());
+      }
+      remove(c.id(), true, false);
+    }
+    volumes.delete(name);
+  }
+
+  /** Removes every volume no container uses; returns their names. */
+  public List<String> pruneVolumes() {
+    List<String> removed = new ArrayList<>();
+    for (Volumes.Volume v : volumes.list()) {
+      if (usersOf(v.name()).isEmpty()) {
+        volumes.delete(v.name());
+        removed.add(v.name());
+      }
+    }
+    return removed;
+  }
+
+  /** The containers that mount a volume. */
+  public List<Container> usersOf(String volume) {
+    List<Container> out = new ArrayList<>();
+    for (Container c : store.list()) {
+      boolean uses = c.anonymousVolumes().containsValue(volume)
+          || c.spec().binds().stream().anyMatch(b -> b.startsWith(volume + ":"))
+          || c.spec().mounts().stream().anyMatch(m -> List.of(m.split(",")).contains("source=" + volume)
+              || List.of(m.split(",")).contains("src=" + volume));
+      if (uses) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  // ---- exit handling (the shim's exit command, and the daemon) ----
+
+  /**
+   * What happens after a run ends: the record is finished, an {@code --rm} container is removed,
+   * and a restart policy that asks for it starts the container again.
+   */
+  public Optional<Container> cleanup(String nameOrId) {
+    Optional<Container> found = find(nameOrId);
+    if (found.isEmpty() || found.get().state().isRunning()) {
+      return found;
+    }
+    Container ctr = found.get();
+    if (ctr.spec().autoRemove()) {
+      remove(ctr.id(), true, true);
+      return Optional.empty();
+    }
+    RestartPolicy policy = RestartPolicy.parse(ctr.spec().restart());
+    if (ctr.state().status().equals(ContainerState.EXITED) && policy.shouldRestart(ctr.state())) {
+      sleep(policy.backoffMillis(ctr.state().restartCount()));
+      Container again = store.update(ctr.id(), c -> c.withState(c.state().withRestartCount(c.state().restartCount() + 1)))
+          .orElse(null);
+      if (again == null || again.state().stoppedByUser()) {
+        return Optional.ofNullable(again);
+      }
+      return Optional.of(start(ctr.id()));
+    }
+    return Optional.of(ctr);
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineException("interrupted");
+    }
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

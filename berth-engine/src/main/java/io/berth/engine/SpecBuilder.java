@@ -1,0 +1,374 @@
+package io.berth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.image.spec.ImageConfig;
+import io.berth.oci.DefaultSpec;
+import io.berth.oci.LinuxNames;
+import io.berth.oci.Seccomp;
+import io.berth.oci.Spec;
+import io.berth.oci.SpecJson;
+import io.berth.runtime.seccomp.DefaultSeccompProfile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The OCI configuration of a container: Docker's defaults (its capability set, seccomp profile,
+ * masked and read-only /proc paths, a 64 MB /dev/shm, prepared /etc/hosts, /etc/hostname and
+ * /etc/resolv.conf), the image's execution defaults (Entrypoint, Cmd, Env, User, WorkingDir), and
+ * the user's run options on top, in Docker's order of precedence.
+ */
+final class SpecBuilder {
+  /** Docker's default capability set. */
+  static final List<String> DEFAULT_CAPS = List.of(
+      "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+      "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+      "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+  static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  /** Where {@code --init} puts the init process (tini) in the container. */
+  static final String INIT_PATH = "/dev/init";
+
+  private static final ObjectMapper JSON = SpecJson.mapper();
+
+  /** What the engine prepared for the container on the host. */
+  record Inputs(
+      Container container,
+      ImageConfig.Config image,
+      Path rootfs,
+      Path etcDir,
+      String hostname,
+      List<Spec.Mount> userMounts,
+      Path initBinary) {}
+
+  private SpecBuilder() {}
+
+  /** The command a container runs: Docker's rules for Entrypoint and Cmd. */
+  static List<String> command(ContainerSpec spec, ImageConfig.Config image) {
+    List<String> entrypoint = spec.entrypoint() != null ? spec.entrypoint()
+        : image == null ? List.of() : orEmpty(image.entrypoint());
+    List<String> cmd;
+    if (spec.cmd() != null && !spec.cmd().isEmpty()) {
+      cmd = spec.cmd();
+    } else if (spec.entrypoint() != null) {
+      cmd = List.of(); // a new entrypoint drops the image's Cmd, as in Docker
+    } else {
+      cmd = image == null ? List.of() : orEmpty(image.cmd());
+    }
+    List<String> args = new ArrayList<>(entrypoint);
+    args.addAll(cmd);
+    if (args.isEmpty()) {
+      throw new EngineException("no command specified: the image has no Entrypoint or Cmd; give one after the image name");
+    }
+    return args;
+  }
+
+  private static List<String> orEmpty(List<String> l) {
+    return l == null ? List.of() : l;
+  }
+
+  static Spec build(Inputs in) {
+    ContainerSpec spec = in.container().spec();
+    ImageConfig.Config image = in.image();
+    ObjectNode root = (ObjectNode) JSON.valueToTree(DefaultSpec.create(false, 0, 0));
+    root.put("hostname", in.hostname());
+    ObjectNode rootNode = root.putObject("root");
+    rootNode.put("path", in.rootfs().toString());
+    rootNode.put("readonly", spec.readOnly());
+    ObjectNode annotations = root.putObject("annotations");
+    annotations.put("io.berth.container.name", in.container().name());
+    annotations.put("io.berth.image", in.container().image());
+
+    process(root.with("process"), in, spec, image);
+    mounts(root, in, spec);
+    linux(root.with("linux"), in.container().id(), spec);
+    return SpecJson.parse(SpecJson.toBytes(root), Spec.class, "the configuration of container " + in.container().name());
+  }
+
+  private static void process(ObjectNode p, Inputs in, ContainerSpec spec, ImageConfig.Config image) {
+    List<String> args = new ArrayList<>(command(spec, image));
+    if (spec.init()) {
+      args.addAll(0, List.of(INIT_PATH, "--"));
+    }
+    p.put("terminal", spec.tty());
+    p.set("args", JSON.valueToTree(args));
+    Map<String, String> env = new LinkedHashMap<>();
+    addEnv(env, List.of(DEFAULT_PATH));
+    if (image != null) {
+      addEnv(env, orEmpty(image.env()));
+    }
+    addEnv(env, List.of("HOSTNAME=" + in.hostname()));
+    if (spec.tty()) {
+      addEnv(env, List.of("TERM=xterm"));
+    }
+    addEnv(env, spec.env());
+    List<String> envList = new ArrayList<>();
+    env.forEach((k, v) -> envList.add(v == null ? k : k + "=" + v));
+    p.set("env", JSON.valueToTree(envList));
+    String cwd = spec.workingDir() != null && !spec.workingDir().isEmpty() ? spec.workingDir()
+        : image != null && image.workingDir() != null && !image.workingDir().isEmpty() ? image.workingDir() : "/";
+    if (!cwd.startsWith("/")) {
+      throw new EngineException("the working directory \"" + cwd + "\" is not an absolute path");
+    }
+    p.put("cwd", cwd);
+    String user = spec.user() != null ? spec.user() : image == null ? null : image.user();
+    UserLookup.Ids ids = UserLookup.resolve(in.rootfs(), user);
+    ObjectNode u = p.putObject("user");
+    u.put("uid", ids.uid());
+    u.put("gid", ids.gid());
+    if (!ids.additionalGids().isEmpty()) {
+      u.set("additionalGids", JSON.valueToTree(ids.additionalGids()));
+    }
+    if (!env.containsKey("HOME")) {
+      envList.add("HOME=" + ids.home());
+      p.set("env", JSON.valueToTree(envList));
+    }
+    List<String> caps = capabilities(spec);
+    ObjectNode c = p.putObject("capabilities");
+    for (String set : List.of("bounding", "effective", "permitted")) {
+      c.set(set, JSON.valueToTree(caps));
+    }
+    p.put("noNewPrivileges", !spec.privileged());
+    p.remove("rlimits");
+    List<Map<String, Object>> rlimits = new ArrayList<>();
+    for (String ul : spec.ulimits()) {
+      rlimits.add(rlimit(ul));
+    }
+    if (!rlimits.isEmpty()) {
+      p.set("rlimits", JSON.valueToTree(rlimits));
+    }
+  }
+
+  private static void addEnv(Map<String, String> env, List<String> entries) {
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      if (eq == 0) {
+        throw new EngineException("invalid environment variable \"" + e + "\": the name is empty");
+      }
+      if (eq < 0) {
+        String host = System.getenv(e); // "-e NAME" passes the caller's value, as Docker does
+        if (host != null) {
+          env.put(e, host);
+        }
+      } else {
+        env.put(e.substring(0, eq), e.substring(eq + 1));
+      }
+    }
+  }
+
+  static List<String> capabilities(ContainerSpec spec) {
+    List<String> all = allCapabilities();
+    if (spec.privileged()) {
+      return all;
+    }
+    List<String> caps = new ArrayList<>(DEFAULT_CAPS);
+    for (String add : spec.capAdd()) {
+      String n = capName(add);
+      if (n.equals("CAP_ALL")) {
+        caps = new ArrayList<>(all);
+      } else if (!caps.contains(n)) {
+        checkCap(n, all);
+        caps.add(n);
+      }
+    }
+    for (String drop : spec.capDrop()) {
+      String n = capName(drop);
+      if (n.equals("CAP_ALL")) {
+        caps.clear();
+      } else {
+        checkCap(n, all);
+        caps.remove(n);
+      }
+    }
+    return caps;
+  }
+
+  private static void checkCap(String n, List<String> all) {
+    if (!LinuxNames.CAPABILITIES.contains(n)) {
+      throw new EngineException("unknown capability \"" + n + "\"");
+    }
+  }
+
+  private static String capName(String s) {
+    String u = s.toUpperCase(Locale.ROOT);
+    return u.startsWith("CAP_") ? u : "CAP_" + u;
+  }
+
+  private static List<String> allCapabilities() {
+    int last = LinuxNames.CAPABILITIES.size() - 1;
+    try {
+      last = Math.min(last, Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim()));
+    } catch (IOException | NumberFormatException e) {
+      // keep every capability we know
+    }
+    return LinuxNames.CAPABILITIES.subList(0, last + 1);
+  }
+
+  static Map<String, Object> rlimit(String ul) {
+    int eq = ul.indexOf('=');
+    if (eq <= 0) {
+      throw new EngineException("invalid --ulimit \"" + ul + "\": expected NAME=SOFT[:HARD]");
+    }
+    String name = "RLIMIT_" + ul.substring(0, eq).toUpperCase(Locale.ROOT);
+    if (!LinuxNames.RLIMITS.containsKey(name)) {
+      throw new EngineException("invalid --ulimit \"" + ul + "\": unknown limit " + ul.substring(0, eq));
+    }
+    String[] v = ul.substring(eq + 1).split(":");
+    try {
+      long soft = limit(v[0]);
+      long hard = v.length > 1 ? limit(v[1]) : soft;
+      if (v.length > 2 || (hard >= 0 && soft > hard) || (hard >= 0 && soft < 0)) {
+        throw new EngineException("invalid --ulimit \"" + ul + "\": the soft limit must not exceed the hard one");
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("type", name);
+      m.put("hard", hard < 0 ? new java.math.BigInteger("18446744073709551615") : java.math.BigInteger.valueOf(hard));
+      m.put("soft", soft < 0 ? new java.math.BigInteger("18446744073709551615") : java.math.BigInteger.valueOf(soft));
+      return m;
+    } catch (NumberFormatException e) {
+      throw new EngineException("invalid --ulimit \"" + ul + "\": not a number");
+    }
+  }
+
+  private static long limit(String s) {
+    return s.equals("-1") || s.equalsIgnoreCase("unlimited") ? -1 : Long.parseLong(s);
+  }
+
+  private static void mounts(ObjectNode root, Inputs in, ContainerSpec spec) {
+    List<Spec.Mount> mounts = new ArrayList<>();
+    for (JsonNode m : root.withArray("mounts")) {
+      Spec.Mount mount = JSON.convertValue(m, Spec.Mount.class);
+      if (spec.privileged() && mount.destination().equals("/sys")) {
+        mount = new Spec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "rw"));
+      }
+      mounts.add(mount);
+    }
+    for (String f : List.of("hosts", "hostname", "resolv.conf")) {
+      mounts.add(new Spec.Mount("/etc/" + f, "bind", in.etcDir().resolve(f).toString(),
+          List.of("rbind", "rprivate", spec.readOnly() ? "ro" : "rw")));
+    }
+    if (spec.init()) {
+      if (in.initBinary() == null) {
+        throw new EngineException("--init needs tini: install Debian's tini package (scripts/setup does)");
+      }
+      mounts.add(new Spec.Mount(INIT_PATH, "bind", in.initBinary().toString(), List.of("bind", "ro", "rprivate")));
+    }
+    List<String> userDest = in.userMounts().stream().map(Spec.Mount::destination).toList();
+    mounts.removeIf(m -> userDest.contains(m.destination()));
+    mounts.addAll(in.userMounts());
+    root.set("mounts", JSON.valueToTree(mounts));
+  }
+
+  static String cgroupsPath(String id) {
+    return "berth/" + id;
+  }
+
+  private static void linux(ObjectNode linux, String id, ContainerSpec spec) {
+    linux.put("cgroupsPath", cgroupsPath(id));
+    ArrayNode namespaces = linux.putArray("namespaces");
+    List<String> ns = new ArrayList<>(List.of("pid", "ipc", "uts", "mount", "cgroup"));
+    String network = spec.network() == null ? "none" : spec.network();
+    switch (network) {
+      case "none", "bridge", "default" -> ns.add("network");
+      case "host" -> { }
+      default -> throw new EngineException("unknown network \"" + network + "\": none and host are available");
+    }
+    for (String n : ns) {
+      namespaces.addObject().put("type", n);
+    }
+    if (spec.privileged()) {
+      linux.remove("maskedPaths");
+      linux.remove("readonlyPaths");
+    }
+    ObjectNode res = linux.with("resources");
+    if (spec.privileged()) {
+      ArrayNode devs = res.putArray("devices");
+      devs.addObject().put("allow", true).put("access", "rwm");
+    }
+    if (spec.memory() < 0 || spec.cpus() < 0 || spec.pidsLimit() < 0) {
+      throw new EngineException("--memory, --cpus and --pids-limit must not be negative");
+    }
+    if (spec.memory() > 0) {
+      if (spec.memory() < 6 * 1024 * 1024) {
+        throw new EngineException("minimum memory limit allowed is 6MB");
+      }
+      res.putObject("memory").put("limit", spec.memory());
+    }
+    if (spec.cpus() > 0) {
+      long period = 100_000;
+      res.putObject("cpu").put("quota", Math.round(spec.cpus() * period)).put("period", period);
+    }
+    if (spec.pidsLimit() > 0) {
+      res.putObject("pids").put("limit", spec.pidsLimit());
+    }
+    devices(linux, res, spec);
+    if (!spec.sysctls().isEmpty()) {
+      linux.set("sysctl", JSON.valueToTree(spec.sysctls()));
+    }
+    Seccomp seccomp = seccomp(spec);
+    if (seccomp != null) {
+      linux.set("seccomp", JSON.valueToTree(seccomp));
+    }
+  }
+
+  private static void devices(ObjectNode linux, ObjectNode res, ContainerSpec spec) {
+    if (spec.devices().isEmpty()) {
+      return;
+    }
+    ArrayNode devs = linux.putArray("devices");
+    ArrayNode rules = res.withArray("devices");
+    for (String d : spec.devices()) {
+      String[] parts = d.split(":");
+      Path host = Path.of(parts[0]);
+      String inside = parts.length > 1 && parts[1].startsWith("/") ? parts[1] : parts[0];
+      String perms = parts.length > 2 ? parts[2] : parts.length == 2 && !parts[1].startsWith("/") ? parts[1] : "rwm";
+      if (!perms.matches("[rwm]{1,3}")) {
+        throw new EngineException("invalid --device \"" + d + "\": permissions must be of r, w and m");
+      }
+      int mode;
+      long rdev;
+      try {
+        mode = (Integer) Files.getAttribute(host, "unix:mode");
+        rdev = (Long) Files.getAttribute(host, "unix:rdev");
+      } catch (IOException e) {
+        throw new EngineException("--device " + d + ": " + host + " does not exist");
+      }
+      int kind = mode & 0170000;
+      if (kind != 0020000 && kind != 0060000) {
+        throw new EngineException("--device " + d + ": " + host + " is not a device");
+      }
+      String type = kind == 0020000 ? "c" : "b";
+      long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+      long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+      devs.addObject().put("path", inside).put("type", type).put("major", major).put("minor", minor)
+          .put("fileMode", mode & 07777).put("uid", 0).put("gid", 0);
+      rules.addObject().put("allow", true).put("type", type).put("major", major).put("minor", minor)
+          .put("access", perms);
+    }
+  }
+
+  private static Seccomp seccomp(ContainerSpec spec) {
+    String s = spec.seccomp();
+    if (spec.privileged() || "unconfined".equals(s)) {
+      return null;
+    }
+    if (s == null || s.isEmpty() || s.equals("default")) {
+      return DefaultSeccompProfile.get();
+    }
+    Path file = Path.of(s);
+    try {
+      return SpecJson.parse(Files.readAllBytes(file), Seccomp.class, "seccomp profile " + file);
+    } catch (IOException e) {
+      throw new EngineException("cannot read the seccomp profile " + file + ": " + e.getMessage());
+    }
+  }
+}

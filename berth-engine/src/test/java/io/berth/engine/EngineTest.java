@@ -1,0 +1,225 @@
+package io.berth.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.berth.runtime.shim.CriLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine in-process, as root, on real overlay mounts, cgroups and shims, with the busybox
+ * image built from the host's busybox-static.
+ */
+class EngineTest {
+  static Path base;
+  static Engine engine;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    base = Files.createTempDirectory("berth-engine-test");
+    engine = Engine.open(Engine.Config.of(base.resolve("root"), base.resolve("run")));
+    LocalImages.busybox(engine.images());
+  }
+
+  @AfterEach
+  void removeAll() {
+    for (Container c : engine.list()) {
+      engine.remove(c.id(), true, true);
+    }
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    engine.close();
+    try (Stream<Path> s = Files.lines(Path.of("/proc/self/mountinfo")).map(l -> Path.of(l.split(" ")[4]))) {
+      assertFalse(s.anyMatch(p -> p.startsWith(base)), "a mount was left under " + base);
+    }
+    Volumes.deleteTree(base);
+  }
+
+  static ContainerSpec sh(String script) {
+    return ContainerSpec.of("busybox", List.of("sh", "-c", script));
+  }
+
+  static Container run(ContainerSpec spec) {
+    Container c = engine.create(spec, p -> {});
+    engine.start(c.id());
+    return engine.waitUntilExited(engine.get(c.id()), Duration.ofSeconds(30));
+  }
+
+  static List<String> log(Container c) {
+    return new CriLog(engine.logPath(c.id())).read(-1, null).stream()
+        .map(e -> e.stream() + ":" + e.text()).toList();
+  }
+
+  @Test
+  void runsTheCommandAndRecordsItsOutputAndExitCode() {
+    Container c = run(sh("echo hello; echo oops >&2; exit 3"));
+    assertEquals(ContainerState.EXITED, c.state().status());
+    assertEquals(3, c.state().exitCode());
+    assertEquals(List.of("stdout:hello", "stderr:oops"), log(c));
+    assertFalse(Files.exists(engine.containerDir(c.id()).resolve("rootfs/bin/busybox")), "rootfs still mounted");
+  }
+
+  @Test
+  void appliesDockerDefaults() {
+    Container c = run(sh("hostname; id -u; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status;"
+        + " grep Seccomp: /proc/self/status; cat /proc/kcore 2>&1 | head -c 0; echo cwd=$(pwd);"
+        + " (echo x > /proc/sys/kernel/hostname) 2>/dev/null && echo procsys-writable || echo procsys-ro; df /dev/shm | tail -1"));
+    List<String> out = log(c);
+    assertEquals(0, c.state().exitCode(), String.join("\n", out));
+    assertEquals("stdout:" + c.id().substring(0, 12), out.get(0));
+    assertEquals("stdout:0", out.get(1));
+    assertEquals("stdout:CapEff:\t00000000a80425fb", out.get(2), "Docker's default capability set");
+    assertEquals("stdout:NoNewPrivs:\t1", out.get(3));
+    assertEquals("stdout:Seccomp:\t2", out.get(4));
+    assertEquals("stdout:cwd=/", out.get(5));
+    assertEquals("stdout:procsys-ro", out.get(6));
+    assertTrue(out.get(7).contains("65536"), out.get(7));
+  }
+
+  @Test
+  void imageDefaultsAndOverrides() {
+    Container c = run(ContainerSpec.builder("busybox")
+        .entrypoint(List.of("sh", "-c"))
+        .cmd(List.of("echo $FOO $HOME; pwd; id -u; id -g; cat /etc/hostname"))
+        .env(List.of("FOO=bar"))
+        .workingDir("/tmp")
+        .user("65534:65534")
+        .hostname("box")
+        .build());
+    assertEquals(List.of("stdout:bar /nonexistent", "stdout:/tmp", "stdout:65534", "stdout:65534", "stdout:box"), log(c));
+  }
+
+  @Test
+  void bindMountsVolumesAndTmpfs() throws IOException {
+    Path host = Files.createTempDirectory(base, "bind");
+    Files.writeString(host.resolve("in.txt"), "from-host\n");
+    Container c = run(ContainerSpec.builder("busybox")
+        .cmd(List.of("sh", "-c", "cat /data/in.txt; echo x > /vol/f; touch /ro/f 2>/dev/null || echo ro-ok;"
+            + " grep ' /scratch ' /proc/mounts | cut -d' ' -f3; echo anon > /anon/f"))
+        .binds(List.of(host + ":/data", "named1:/vol", host + ":/ro:ro", "/anon"))
+        .tmpfs(List.of("/scratch"))
+        .build());
+    assertEquals(List.of("stdout:from-host", "stdout:ro-ok", "stdout:tmpfs"), log(c));
+    Path vol = Path.of(engine.volumes().get("named1").mountpoint());
+    assertEquals("x\n", Files.readString(vol.resolve("f")));
+    String anon = c.anonymousVolumes().get("/anon");
+    assertTrue(engine.volumes().find(anon).isPresent());
+    engine.remove(c.id(), false, true);
+    assertTrue(engine.volumes().find(anon).isEmpty(), "rm -v removes anonymous volumes");
+    assertTrue(engine.volumes().find("named1").isPresent(), "named volumes stay");
+    engine.removeVolume("named1", false);
+  }
+
+  @Test
+  void badInputLeavesNothingBehind() throws IOException {
+    int before = engine.list().size();
+    EngineException e = assertThrows(EngineException.class, () ->
+        engine.create(ContainerSpec.builder("busybox").cmd(List.of("true")).binds(List.of("/no/such/dir:/x")).build(), p -> {}));
+    assertTrue(e.getMessage().contains("bind source path does not exist: /no/such/dir"), e.getMessage());
+    assertThrows(EngineException.class, () ->
+        engine.create(ContainerSpec.builder("busybox").cmd(List.of("true")).restart("sometimes").build(), p -> {}));
+    assertThrows(EngineException.class, () ->
+        engine.create(ContainerSpec.builder("busybox").cmd(List.of("true")).capAdd(List.of("NOT_A_CAP")).build(), p -> {}));
+    assertThrows(EngineException.class, () -> engine.create(ContainerSpec.of("no-such-image-here", List.of("true")), p -> {}));
+    Container first = engine.create(ContainerSpec.builder("busybox").name("twin").cmd(List.of("true")).build(), p -> {});
+    EngineException.Conflict clash = assertThrows(EngineException.Conflict.class, () ->
+        engine.create(ContainerSpec.builder("busybox").name("twin").cmd(List.of("true")).build(), p -> {}));
+    assertTrue(clash.getMessage().contains("already in use"), clash.getMessage());
+    assertEquals(before + 1, engine.list().size());
+    try (Stream<Path> dirs = Files.list(base.resolve("root/containers"))) {
+      assertEquals(List.of(first.id()), dirs.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList());
+    }
+  }
+
+  @Test
+  void aMissingExecutableIsAClearStartError() {
+    Container c = engine.create(ContainerSpec.of("busybox", List.of("/no/such/program")), p -> {});
+    EngineException e = assertThrows(EngineException.class, () -> engine.start(c.id()));
+    assertTrue(e.getMessage().contains("/no/such/program"), e.getMessage());
+    Container after = engine.get(c.id());
+    assertFalse(after.state().isRunning());
+    assertFalse(Files.exists(engine.containerDir(c.id()).resolve("rootfs/bin")), "rootfs left mounted");
+  }
+
+  @Test
+  void stopSendsTheSignalThenKills() {
+    Container plain = engine.create(ContainerSpec.of("busybox", List.of("sleep", "100")), p -> {});
+    engine.start(plain.id());
+    long t0 = System.nanoTime();
+    Container stopped = engine.stop(plain.id(), 1);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(137, stopped.state().exitCode(), "pid 1 ignores SIGTERM, so stop kills it");
+    assertTrue(ms >= 900 && ms < 8000, "took " + ms + " ms");
+
+    Container withInit = engine.create(ContainerSpec.builder("busybox").cmd(List.of("sleep", "100")).init(true).build(), p -> {});
+    engine.start(withInit.id());
+    Container s2 = engine.stop(withInit.id(), 10);
+    assertEquals(143, s2.state().exitCode(), "tini passes SIGTERM on to sleep");
+  }
+
+  @Test
+  void memoryLimitExceededIsOomKilled() {
+    Container c = run(ContainerSpec.builder("busybox").cmd(List.of("tail", "/dev/zero")).memory(16L << 20).build());
+    assertEquals(137, c.state().exitCode());
+    assertTrue(c.state().oomKilled());
+  }
+
+  @Test
+  void restartAndRemove() {
+    Container c = engine.create(ContainerSpec.of("busybox", List.of("sleep", "100")), p -> {});
+    engine.start(c.id());
+    Container running = engine.get(c.id());
+    assertEquals(ContainerState.RUNNING, running.state().status());
+    assertTrue(Engine.alive(running.state().shimPid()));
+    EngineException.Conflict busy = assertThrows(EngineException.Conflict.class, () -> engine.remove(c.id(), false, false));
+    assertTrue(busy.getMessage().contains("running"));
+    engine.pause(c.id());
+    assertEquals(ContainerState.PAUSED, engine.get(c.id()).state().status());
+    engine.unpause(c.id());
+    engine.remove(c.id(), true, false);
+    assertTrue(engine.find(c.id()).isEmpty());
+    assertFalse(Files.exists(engine.containerDir(c.id())));
+    assertFalse(Files.exists(engine.shimDir(c.id())));
+  }
+
+  @Test
+  void twentyAtOnce() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(20);
+    try {
+      List<Future<Container>> futures = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        int n = i;
+        futures.add(pool.submit(() -> run(ContainerSpec.builder("busybox").name("par" + n)
+            .cmd(List.of("sh", "-c", "echo " + n)).build())));
+      }
+      for (int i = 0; i < 20; i++) {
+        Container c = futures.get(i).get();
+        assertEquals(0, c.state().exitCode());
+        assertEquals(List.of("stdout:" + i), log(c));
+      }
+    } finally {
+      pool.shutdown();
+    }
+    Map<String, Long> names = engine.list().stream().collect(Collectors.groupingBy(Container::name, Collectors.counting()));
+    assertEquals(20, names.size());
+  }
+}
