@@ -514,12 +514,7 @@ final class ContainerCommands {
     Engine.ExecSpec spec = new Engine.ExecSpec(List.copyOf(pos.subList(1, pos.size())), env, user, workdir,
         tty && !detach, privileged);
     if (detach) {
-      int devNull = io.berth.sys.Libc.open("/dev/null", io.berth.sys.Libc.O_RDWR | io.berth.sys.Libc.O_CLOEXEC, 0);
-      try {
-        engine.exec(pos.get(0), spec, new CreateOptions(null, null, 0, false, new int[] {devNull, devNull, devNull}));
-      } finally {
-        io.berth.sys.Libc.closeQuietly(devNull);
-      }
+      engine.execDetached(pos.get(0), spec);
       return 0;
     }
     Runtime.adoptContainers();

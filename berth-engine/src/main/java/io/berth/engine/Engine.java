@@ -79,6 +79,7 @@ public final class Engine implements AutoCloseable {
   private final ImageService images;
   private final Volumes volumes;
   private final ContainerLocks locks;
+  private final EventLog events;
 
   private Engine(Config config) {
     this.config = config;
@@ -86,6 +87,22 @@ public final class Engine implements AutoCloseable {
     this.images = new ImageService(config.root(), config.registries());
     this.volumes = new Volumes(config.root().resolve("volumes"));
     this.locks = new ContainerLocks(config.root().resolve("containers"));
+    this.events = new EventLog(config.runRoot().resolve("events.log"));
+  }
+
+  public EventLog events() {
+    return events;
+  }
+
+  private void emit(Container c, String action, Map<String, String> extra) {
+    Map<String, String> attrs = new LinkedHashMap<>();
+    attrs.put("name", c.name());
+    attrs.put("image", c.image());
+    attrs.putAll(c.spec().labels());
+    attrs.putAll(extra);
+    Instant now = Instant.now();
+    events.append(new Event("container", action, c.id(), c.name(), c.image(), attrs,
+        now.getEpochSecond() * 1_000_000_000L + now.getNano()));
   }
 
   public static Engine open(Config config) {
@@ -182,6 +199,7 @@ public final class Engine implements AutoCloseable {
       remove(id, true, true);
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
+    emit(ctr, "create", Map.of());
     return ctr;
   }
 
@@ -293,12 +311,15 @@ public final class Engine implements AutoCloseable {
         Libc.closeQuietly(devNull);
       }
       int shimPid = readPid(shimDir.resolve("shim.pid"));
-      Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())))
+      boolean healthChecked = health(ctr).isPresent();
+      Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())
+              .withHealth(healthChecked ? ContainerState.HealthState.starting() : null)))
           .orElseThrow(() -> new EngineException.NotFound("container " + ctr.name() + " was removed while starting"));
       if (beforeStart != null) {
         beforeStart.ready(created, shimDir);
       }
       rt.start(id);
+      emit(created, "start", Map.of());
       return created;
     } catch (IOException | RuntimeException e) {
       String msg = e instanceof ContainerException ? "cannot start container " + ctr.name() + ": " + e.getMessage()
@@ -448,7 +469,12 @@ public final class Engine implements AutoCloseable {
       boolean oom = exit.map(ExitStatus::oomKilled).orElse(false);
       String at = exit.map(x -> x.finishedAt().toString()).orElse(Instant.now().toString());
       String err = exit.isPresent() ? null : "the container's shim died before recording its exit; the exit code is unknown";
-      return store.update(ctr.id(), c -> c.withState(c.state().exited(code, oom, at, err))).orElse(ctr);
+      Container done = store.update(ctr.id(), c -> c.withState(c.state().exited(code, oom, at, err))).orElse(ctr);
+      if (oom) {
+        emit(done, "oom", Map.of());
+      }
+      emit(done, "die", Map.of("exitCode", Integer.toString(code)));
+      return done;
     }
   }
 
@@ -495,6 +521,7 @@ public final class Engine implements AutoCloseable {
     if (after.state().isRunning()) {
       throw new EngineException("container " + ctr.name() + " did not stop after SIGKILL");
     }
+    emit(after, "stop", Map.of());
     return after;
   }
 
@@ -527,6 +554,7 @@ public final class Engine implements AutoCloseable {
     } catch (ContainerException e) {
       throw new EngineException("cannot kill container " + ctr.name() + ": " + e.getMessage(), e);
     }
+    emit(ctr, "kill", Map.of("signal", Integer.toString(signal)));
     return get(ctr.id());
   }
 
@@ -550,6 +578,7 @@ public final class Engine implements AutoCloseable {
   public Container pause(String nameOrId) {
     Container ctr = running(nameOrId);
     runtime().pause(ctr.id());
+    emit(ctr, "pause", Map.of());
     return store.update(ctr.id(), c -> c.withState(c.state().withStatus(ContainerState.PAUSED))).orElse(ctr);
   }
 
@@ -559,6 +588,7 @@ public final class Engine implements AutoCloseable {
       throw new EngineException.Conflict("container " + ctr.name() + " is not paused");
     }
     runtime().resume(ctr.id());
+    emit(ctr, "unpause", Map.of());
     return store.update(ctr.id(), c -> c.withState(c.state().withStatus(ContainerState.RUNNING))).orElse(ctr);
   }
 
@@ -573,7 +603,9 @@ public final class Engine implements AutoCloseable {
   public Container rename(String nameOrId, String newName) {
     Container ctr = get(nameOrId);
     String n = Names.check(newName);
-    return store.update(ctr.id(), c -> c.withName(n)).orElseThrow();
+    Container renamed = store.update(ctr.id(), c -> c.withName(n)).orElseThrow();
+    emit(renamed, "rename", Map.of("oldName", ctr.name()));
+    return renamed;
   }
 
   /** The pids of the container's processes, as the host sees them. */
@@ -593,11 +625,13 @@ public final class Engine implements AutoCloseable {
 
   /** Starts {@code exec} in the container with the caller's fds; returns its pid. */
   public int exec(String nameOrId, ExecSpec exec, CreateOptions opts) {
-    Container ctr = running(nameOrId);
+    return execWith(running(nameOrId), exec, opts, runtime());
+  }
+
+  private int execWith(Container ctr, ExecSpec exec, CreateOptions opts, Runtime rt) {
     if (exec.cmd() == null || exec.cmd().isEmpty()) {
       throw new EngineException("exec needs a command");
     }
-    Runtime rt = runtime();
     Spec.Process base = rt.store().readConfig(ctr.id()).process();
     List<String> env = new ArrayList<>(base.env() == null ? List.of() : base.env());
     for (String e : exec.env()) {
@@ -619,10 +653,179 @@ public final class Engine implements AutoCloseable {
     Spec.Process p = new Spec.Process(exec.tty(), null, user, exec.cmd(), null, env, cwd, caps, base.rlimits(),
         base.noNewPrivileges(), base.apparmorProfile(), base.oomScoreAdj(), base.selinuxLabel());
     try {
-      return rt.exec(ctr.id(), p, opts);
+      int pid = rt.exec(ctr.id(), p, opts);
+      emit(ctr, "exec_start: " + String.join(" ", exec.cmd()), Map.of());
+      return pid;
     } catch (ContainerException e) {
       throw new EngineException("exec in " + ctr.name() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Starts {@code exec} with nobody attached. Its own shim is its parent and reaps it: a process
+   * of the container's pid namespace left unreaped would keep the container from ever exiting.
+   */
+  public void execDetached(String nameOrId, ExecSpec exec) {
+    Container ctr = running(nameOrId);
+    Path dir = shimDir(ctr.id()).resolve("e").resolve(Names.newId().substring(0, 8));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ShimOptions shim = new ShimOptions(ctr.id() + "-exec", dir, null, 0, 1, false, false, null, List.of());
+    int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+    try {
+      execWith(ctr, exec, new CreateOptions(null, null, 0, false, new int[] {devNull, devNull, devNull}),
+          new Runtime(runtimeRoot(), Libexec.init(), config.warn(), new ShimLauncher(shim)));
+    } finally {
+      Libc.closeQuietly(devNull);
+    }
+  }
+
+  // ---- health ----
+
+  static final long DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(30).toNanos();
+  static final int DEFAULT_HEALTH_RETRIES = 3;
+
+  /**
+   * The health check a container runs: its --health-* options over the image's HEALTHCHECK, with
+   * Docker's defaults (30 s interval and timeout, 3 retries); empty when it has none or NONE.
+   */
+  public Optional<ContainerSpec.Health> health(Container c) {
+    ContainerSpec.Health own = c.spec().health();
+    ImageConfig.Healthcheck image = null;
+    try {
+      ImageConfig.Config ic = images.find(c.imageId()).map(i -> images.config(i.id()).config()).orElse(null);
+      image = ic == null ? null : ic.healthcheck();
+    } catch (RuntimeException e) {
+      // the image is gone; the container's own options still count
+    }
+    List<String> test = own != null && !own.test().isEmpty() ? own.test()
+        : image != null && image.test() != null ? image.test() : List.of();
+    if (test.isEmpty() || test.get(0).equals("NONE")) {
+      return Optional.empty();
+    }
+    long interval = pick(own == null ? 0 : own.interval(), image == null ? null : image.interval(), DEFAULT_HEALTH_INTERVAL);
+    long timeout = pick(own == null ? 0 : own.timeout(), image == null ? null : image.timeout(), DEFAULT_HEALTH_INTERVAL);
+    long start = pick(own == null ? 0 : own.startPeriod(), image == null ? null : image.startPeriod(), 0);
+    int retries = own != null && own.retries() > 0 ? own.retries()
+        : image != null && image.retries() != null && image.retries() > 0 ? image.retries() : DEFAULT_HEALTH_RETRIES;
+    return Optional.of(new ContainerSpec.Health(test, interval, timeout, start, retries));
+  }
+
+  private static long pick(long own, Long image, long dflt) {
+    return own > 0 ? own : image != null && image > 0 ? image : dflt;
+  }
+
+  /**
+   * Runs the container's health check once (in the container, as exec does), records the result
+   * (the last five are kept) and the status: healthy after a pass, unhealthy after {@code
+   * retries} failures in a row (failures in the start period do not count). Returns the new state.
+   */
+  public ContainerState.HealthState runHealthCheck(String nameOrId) {
+    Container c = running(nameOrId);
+    ContainerSpec.Health h = health(c).orElseThrow(() ->
+        new EngineException("container " + c.name() + " has no health check"));
+    List<String> cmd = switch (h.test().get(0)) {
+      case "CMD" -> h.test().subList(1, h.test().size());
+      case "CMD-SHELL" -> List.of("/bin/sh", "-c", String.join(" ", h.test().subList(1, h.test().size())));
+      default -> throw new EngineException("unknown health check test " + h.test().get(0) + " (CMD, CMD-SHELL, NONE)");
+    };
+    Instant begin = Instant.now();
+    int code;
+    String output;
+    int[] pipe = Libc.pipe();
+    int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+    Runtime.adoptContainers();
+    int pid;
+    try {
+      pid = exec(c.id(), new ExecSpec(cmd, List.of(), null, null, false, false),
+          new CreateOptions(null, null, 0, false, new int[] {devNull, pipe[1], pipe[1]}));
+    } catch (EngineException e) {
+      Libc.closeQuietly(pipe[0]);
+      Libc.closeQuietly(pipe[1]);
+      Libc.closeQuietly(devNull);
+      return recordHealth(c, h, begin, 1, e.getMessage());
+    }
+    Libc.closeQuietly(pipe[1]);
+    Libc.closeQuietly(devNull);
+    java.util.concurrent.CompletableFuture<Integer> exit = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> Runtime.waitFor(pid), r -> Thread.ofVirtual().start(r));
+    StringBuilder out = new StringBuilder();
+    byte[] buf = new byte[4096];
+    long deadline = System.nanoTime() + h.timeout();
+    boolean timedOut = false;
+    try {
+      while (true) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          timedOut = true;
+          break;
+        }
+        if (Libc.poll(pipe[0], Libc.POLLIN, (int) Math.min(left, 1000)) == 0) {
+          continue;
+        }
+        int n = Libc.read(pipe[0], buf, 0, buf.length);
+        if (n <= 0) {
+          break;
+        }
+        if (out.length() < 4096) {
+          out.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+      }
+    } finally {
+      Libc.closeQuietly(pipe[0]);
+    }
+    try {
+      if (timedOut) {
+        Libc.kill(pid, Libc.SIGKILL);
+      }
+      code = exit.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000) + 5000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      Libc.kill(pid, Libc.SIGKILL);
+      code = -1;
+      timedOut = true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineException("interrupted");
+    }
+    output = timedOut ? "Health check exceeded timeout (" + Duration.ofNanos(h.timeout()).toMillis() + "ms)"
+        : out.length() > 4096 ? out.substring(0, 4096) : out.toString();
+    return recordHealth(c, h, begin, timedOut ? -1 : code, output);
+  }
+
+  private ContainerState.HealthState recordHealth(Container c, ContainerSpec.Health h, Instant begin, int code, String output) {
+    ContainerState.HealthResult result = new ContainerState.HealthResult(begin.toString(), Instant.now().toString(), code, output);
+    boolean inStartPeriod = c.state().startedAt() != null
+        && Duration.between(Instant.parse(c.state().startedAt()), begin).toNanos() < h.startPeriod();
+    String[] before = new String[1];
+    Container updated = store.update(c.id(), x -> {
+      ContainerState.HealthState old = x.state().health() == null ? ContainerState.HealthState.starting() : x.state().health();
+      before[0] = old.status();
+      List<ContainerState.HealthResult> log = new ArrayList<>(old.log());
+      log.add(result);
+      while (log.size() > 5) {
+        log.remove(0);
+      }
+      String status = old.status();
+      int streak = old.failingStreak();
+      if (code == 0) {
+        status = ContainerState.HealthState.HEALTHY;
+        streak = 0;
+      } else if (!inStartPeriod) {
+        streak++;
+        if (streak >= h.retries()) {
+          status = ContainerState.HealthState.UNHEALTHY;
+        }
+      }
+      return x.withState(x.state().withHealth(new ContainerState.HealthState(status, streak, log)));
+    }).orElse(c);
+    ContainerState.HealthState now = updated.state().health();
+    if (now != null && !now.status().equals(before[0])) {
+      emit(updated, "health_status: " + now.status(), Map.of());
+    }
+    return now;
   }
 
   // ---- remove ----
@@ -671,6 +874,7 @@ public final class Engine implements AutoCloseable {
       store.delete(id);
     }
     locks.forget(id);
+    emit(ctr, "destroy", Map.of());
   }
 
   /** Removes a volume that no container uses. */

@@ -34,6 +34,7 @@ class EngineTest {
   @BeforeAll
   static void setUp() throws IOException {
     base = Files.createTempDirectory("berth-engine-test");
+    io.berth.runtime.Runtime.adoptContainers(); // as the daemon is
     engine = Engine.open(Engine.Config.of(base.resolve("root"), base.resolve("run")));
     LocalImages.busybox(engine.images());
   }
@@ -221,5 +222,55 @@ class EngineTest {
     }
     Map<String, Long> names = engine.list().stream().collect(Collectors.groupingBy(Container::name, Collectors.counting()));
     assertEquals(20, names.size());
+  }
+
+  @Test
+  void healthChecksTurnHealthyAndUnhealthy() {
+    Container c = engine.create(ContainerSpec.builder("busybox").cmd(List.of("sleep", "100"))
+        .health(new ContainerSpec.Health(List.of("CMD-SHELL", "test -e /tmp/ok && echo fine"), 0, 5_000_000_000L, 0, 2))
+        .build(), p -> {});
+    engine.start(c.id());
+    assertEquals(ContainerState.HealthState.STARTING, engine.get(c.id()).state().health().status());
+    assertEquals(ContainerState.HealthState.STARTING, engine.runHealthCheck(c.id()).status(), "one failure of 2 allowed");
+    ContainerState.HealthState bad = engine.runHealthCheck(c.id());
+    assertEquals(ContainerState.HealthState.UNHEALTHY, bad.status());
+    assertEquals(2, bad.failingStreak());
+    assertEquals(1, bad.log().get(1).exitCode());
+    int touch = engine.exec(c.id(), new Engine.ExecSpec(List.of("touch", "/tmp/ok"), List.of(), null, null, false, false),
+        new io.berth.runtime.CreateOptions(null, null, 0, false, new int[] {0, 1, 2}));
+    assertEquals(0, io.berth.runtime.Runtime.waitFor(touch));
+    ContainerState.HealthState good = engine.runHealthCheck(c.id());
+    assertEquals(ContainerState.HealthState.HEALTHY, good.status());
+    assertEquals("fine\n", good.log().get(good.log().size() - 1).output());
+    List<String> actions = engine.events().read(null, null).stream()
+        .filter(e -> e.id().equals(c.id())).map(Event::action).toList();
+    assertTrue(actions.contains("health_status: unhealthy") && actions.contains("health_status: healthy"), actions.toString());
+  }
+
+  @Test
+  void aDetachedExecIsReapedByItsOwnShim() {
+    Container c = engine.create(ContainerSpec.of("busybox", List.of("sleep", "100")), p -> {});
+    engine.start(c.id());
+    engine.execDetached(c.id(), new Engine.ExecSpec(List.of("sh", "-c", "echo hi > /tmp/mark"), List.of(), null, null, false, false));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (!Files.exists(engine.containerDir(c.id()).resolve("rootfs/tmp/mark")) && System.nanoTime() < deadline) {
+      Engine.sleep(20);
+    }
+    assertTrue(Files.exists(engine.containerDir(c.id()).resolve("rootfs/tmp/mark")));
+    Engine.sleep(200);
+    long t0 = System.nanoTime();
+    Container stopped = engine.stop(c.id(), 1);
+    assertEquals(137, stopped.state().exitCode());
+    assertTrue((System.nanoTime() - t0) / 1_000_000 < 5000, "a zombie exec process kept the container's pid namespace alive");
+  }
+
+  @Test
+  void eventsRecordTheLifecycle() {
+    java.time.Instant t0 = java.time.Instant.now();
+    Container c = run(sh("exit 5"));
+    engine.remove(c.id(), false, false);
+    List<Event> events = engine.events().read(t0, null).stream().filter(e -> e.id().equals(c.id())).toList();
+    assertEquals(List.of("create", "start", "die", "destroy"), events.stream().map(Event::action).toList());
+    assertEquals("5", events.get(2).attributes().get("exitCode"));
   }
 }
