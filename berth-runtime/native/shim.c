@@ -689,6 +689,8 @@ static void drain(void)
 
 static void finish(const sigset_t *old_mask)
 {
+	if (attach_fd >= 0)
+		accept_clients();
 	drain();
 	int oom = read_oom();
 	int code, sig = 0;
@@ -768,6 +770,13 @@ static void loop(const sigset_t *old_mask)
 				continue;
 			fail("poll: %s", strerror(errno));
 		}
+		/*
+		 * Clients that connected first: a run's client connects before the process starts,
+		 * and output (or the exit) handled ahead of its accept in this same round would
+		 * never reach it.
+		 */
+		if (attach_fd >= 0)
+			accept_clients();
 		for (int i = 0; i < base; i++) {
 			if (!pfd[i].revents)
 				continue;

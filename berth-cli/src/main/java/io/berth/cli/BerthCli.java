@@ -39,6 +39,16 @@ public final class BerthCli {
         unpause      thaw them
         rename       give a container a new name
         volume       create, ls, inspect, rm, prune named volumes
+        cp           copy files between a container and the host
+        stats        show containers' CPU, memory and pids (--no-stream)
+        events       show events (--since, --until, --filter, --stream=false)
+        healthcheck run  run a container's health check once
+        port         show a container's published ports
+        system       info, df, prune
+
+      daemon:
+        serve        serve the Berth API on a unix socket (--socket PATH, default <run-root>/berth.sock);
+                     restarts containers by their policies and runs their health checks
 
       images:
         pull         pull an image from a registry
@@ -111,6 +121,7 @@ public final class BerthCli {
         case "tag" -> images.tag(argv);
         case "rmi" -> images.rmi(argv);
         case "image" -> image(images, argv);
+        case "serve" -> io.berth.server.Daemon.serve(root, runRoot, conf, argv, System.out, System.err);
         default -> containers(command, argv, root, runRoot, registriesConf, conf, images);
       };
     } catch (RunFlags.Help e) {
@@ -141,7 +152,8 @@ public final class BerthCli {
 
   private static final java.util.Set<String> CONTAINER_COMMANDS = java.util.Set.of(
       "run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "exec", "attach", "wait",
-      "inspect", "top", "pause", "unpause", "rename", "volume", "cleanup");
+      "inspect", "top", "pause", "unpause", "rename", "volume", "cleanup", "events", "healthcheck", "stats",
+      "port", "system", "cp");
 
   private static int containers(String command, List<String> argv, Path root, Path runRoot, Path registriesConf,
       io.berth.image.registry.RegistriesConf conf, ImageCommands images) throws Exception {
@@ -183,6 +195,12 @@ public final class BerthCli {
         case "rename" -> c.rename(argv);
         case "volume" -> c.volume(argv);
         case "cleanup" -> c.cleanup(argv);
+        case "events" -> new SystemCommands(engine, System.out).events(argv);
+        case "healthcheck" -> new SystemCommands(engine, System.out).healthcheck(argv);
+        case "stats" -> new SystemCommands(engine, System.out).stats(argv);
+        case "port" -> new SystemCommands(engine, System.out).port(argv);
+        case "system" -> new SystemCommands(engine, System.out).system(argv, images);
+        case "cp" -> new CopyCommand(engine).run(argv);
         default -> throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
       };
     }

@@ -103,8 +103,14 @@ final class ContainerCommands {
         attachThread[0] = Thread.ofPlatform().name("attach").start(() -> code[0] = session.run(client));
       });
     } catch (EngineException e) {
+      // docker's codes for a command that cannot run: 127 not found, 126 not executable
+      int failed = engine.find(c.id()).map(x -> x.state().exitCode()).orElse(0);
       if (removeIfAsked && c.spec().autoRemove()) {
         removeQuietly(c.id());
+      }
+      if (e.getCause() instanceof io.berth.runtime.ContainerException && (failed == 126 || failed == 127)) {
+        err.println("berth: " + e.getMessage());
+        return failed;
       }
       throw e;
     }
@@ -375,6 +381,7 @@ final class ContainerCommands {
       }
     }
     f.positionals(0, 0, "[-a] [-q] [--no-trunc] [--format FORMAT] [--filter KEY=VALUE]");
+    PsFilter.validate(filters);
     List<Container> list = new ArrayList<>();
     for (Container c : engine.list()) {
       if ((all || latest || c.state().isRunning()) && PsFilter.matches(c, filters)) {
@@ -453,7 +460,7 @@ final class ContainerCommands {
       try {
         (entry.stream().equals("stderr") ? e : o).write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       } catch (IOException x) {
-        throw new java.io.UncheckedIOException(x);
+        throw new ReaderGone(x);
       }
     };
     try {
@@ -465,12 +472,22 @@ final class ContainerCommands {
       }
       o.flush();
       e.flush();
+    } catch (ReaderGone x) {
+      // logs | head: the reader has what it wanted, as docker (quietly ended by SIGPIPE)
+      return 0;
     } catch (IOException x) {
       throw new java.io.UncheckedIOException(x);
     } catch (InterruptedException x) {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Our stdout or stderr was closed by its reader. */
+  private static final class ReaderGone extends RuntimeException {
+    ReaderGone(IOException cause) {
+      super(cause);
+    }
   }
 
   /** RFC 3339, a Unix timestamp, or a Go duration meaning that long ago (10m). */
@@ -539,6 +556,14 @@ final class ContainerCommands {
       int pid = engine.exec(pos.get(0), spec, new CreateOptions(null, null, 0, false, stdio));
       SignalForwarder.forward(pid);
       return Runtime.waitFor(pid);
+    } catch (EngineException e) {
+      if (!(e.getCause() instanceof io.berth.runtime.ContainerException)) {
+        throw e;
+      }
+      // the command could not be started: podman's 127 (not found) or 126 (cannot run)
+      err.println("berth: " + e.getMessage());
+      String m = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+      return m.contains("no such file") || m.contains("not found") ? 127 : 126;
     } finally {
       io.berth.sys.Libc.closeQuietly(devNull);
     }
@@ -564,7 +589,8 @@ final class ContainerCommands {
       if (found.isPresent()) {
         docs.add(InspectJson.container(engine, found.get()));
       } else if (!"container".equals(type) && engine.images().find(n).isPresent()) {
-        docs.add(images.inspectDocument(n));
+        // by ID: the engine resolves short names (busybox → localhost/busybox) as run does
+        docs.add(images.inspectDocument(engine.images().find(n).get().id()));
       } else {
         err.println("berth: no such object: " + n);
         rc = 125;
@@ -575,7 +601,7 @@ final class ContainerCommands {
         out.println(GoTemplate.render(format, io.berth.oci.SpecJson.mapper().convertValue(d, Map.class)));
       }
     } else {
-      out.println(io.berth.oci.SpecJson.toPrettyString(docs));
+      out.println(docs.isEmpty() ? "[]" : io.berth.oci.SpecJson.toPrettyString(docs));
     }
     return rc;
   }

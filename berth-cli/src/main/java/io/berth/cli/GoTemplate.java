@@ -28,6 +28,19 @@ final class GoTemplate {
     return out.toString();
   }
 
+  /** Go's encoding/json writes a map's keys sorted; scripts compare that output as text. */
+  private static Object sorted(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.TreeMap<>();
+      m.forEach((k, x) -> out.put(String.valueOf(k), sorted(x)));
+      return out;
+    }
+    if (v instanceof List<?> l) {
+      return l.stream().map(GoTemplate::sorted).toList();
+    }
+    return v;
+  }
+
   private static String eval(String expr, Map<?, ?> data) {
     List<String> words = words(expr);
     if (words.isEmpty()) {
@@ -35,7 +48,7 @@ final class GoTemplate {
     }
     switch (words.get(0)) {
       case "json" -> {
-        return SpecJson.toString(value(words.size() > 1 ? words.get(1) : ".", data));
+        return SpecJson.toString(sorted(value(words.size() > 1 ? words.get(1) : ".", data)));
       }
       case "index" -> {
         if (words.size() < 3) {

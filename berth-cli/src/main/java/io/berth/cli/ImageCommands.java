@@ -242,9 +242,10 @@ final class ImageCommands {
       throw f.unknown(flag);
     }
     List<String> pos = f.positionals(1, 2, usage);
-    ImageRecord image = new io.berth.engine.ImageService(root, registries)
-        .importTarball(Path.of(pos.get(0)), pos.size() > 1 ? pos.get(1) : null, null);
-    out.println(hexOf(image.id()));
+    try (io.berth.engine.ImageService images = new io.berth.engine.ImageService(root, registries)) {
+      ImageRecord image = images.importTarball(Path.of(pos.get(0)), pos.size() > 1 ? pos.get(1) : null, null);
+      out.println(hexOf(image.id()));
+    }
     return 0;
   }
 
@@ -614,16 +615,30 @@ final class ImageCommands {
 
   int prune(List<String> args) throws IOException {
     Flags f = Flags.berth("image prune", args, Integer.MAX_VALUE);
+    boolean all = false;
     for (String flag = f.next(); flag != null; flag = f.next()) {
-      if (!flag.equals("--force") && !flag.equals("-f")) {
-        throw f.unknown(flag);
+      switch (flag) {
+        case "-f", "--force" -> f.bool(flag);
+        case "-a", "--all" -> all = f.bool(flag);
+        default -> throw f.unknown(flag);
       }
     }
-    f.positionals(0, 0, "image prune [--force]");
+    f.positionals(0, 0, "[-a] [--force]");
     try (ImageDatabase db = db()) {
       for (String id : db.dangling()) {
         db.removeImage(id, false);
         out.println(hexOf(id));
+      }
+      if (all) {
+        // every image no container uses; the database refuses those in use
+        for (ImageRecord image : db.list()) {
+          try {
+            db.removeImage(image.id(), false);
+            out.println(hexOf(image.id()));
+          } catch (io.berth.image.meta.ImageInUseException e) {
+            // kept: a container runs on it
+          }
+        }
       }
       report(ImageGc.run(db, store(), snapshots()));
     }

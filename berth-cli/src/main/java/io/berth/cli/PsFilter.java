@@ -7,6 +7,20 @@ import java.util.List;
 final class PsFilter {
   private PsFilter() {}
 
+  /** Checks every filter's key and form, so that a bad one fails even with no container to test. */
+  static void validate(List<String> filters) {
+    for (String f : filters) {
+      int eq = f.indexOf('=');
+      if (eq <= 0) {
+        throw new Flags.UsageException("--filter takes KEY=VALUE, got \"" + f + "\"");
+      }
+      String key = f.substring(0, eq);
+      if (!List.of("label", "name", "id", "status", "ancestor").contains(key)) {
+        throw new Flags.UsageException("--filter: unknown key " + key + " (label, name, id, status, ancestor)");
+      }
+    }
+  }
+
   static boolean matches(Container c, List<String> filters) {
     for (String f : filters) {
       int eq = f.indexOf('=');
@@ -22,7 +36,7 @@ final class PsFilter {
           yield c.spec().labels().containsKey(k)
               && (e2 < 0 || c.spec().labels().get(k).equals(value.substring(e2 + 1)));
         }
-        case "name" -> c.name().contains(value) || c.name().matches(value);
+        case "name" -> nameMatches(c.name(), value);
         case "id" -> c.id().startsWith(value);
         case "status" -> {
           if (!List.of("created", "restarting", "running", "removing", "paused", "exited", "dead").contains(value)) {
@@ -41,6 +55,15 @@ final class PsFilter {
       }
     }
     return true;
+  }
+
+  /** Docker's: a regular expression found anywhere in the name (^web$ for exactly web). */
+  private static boolean nameMatches(String name, String value) {
+    try {
+      return java.util.regex.Pattern.compile(value).matcher(name).find();
+    } catch (java.util.regex.PatternSyntaxException e) {
+      return name.contains(value);
+    }
   }
 
   private static String safeNormalize(String s) {

@@ -133,6 +133,8 @@ final class RunFlags {
   private static void securityOpt(ContainerSpec.Builder b, String v) {
     if (v.equals("no-new-privileges") || v.equals("no-new-privileges:true") || v.equals("no-new-privileges=true")) {
       b.noNewPrivileges(true);
+    } else if (v.equals("no-new-privileges:false") || v.equals("no-new-privileges=false")) {
+      b.noNewPrivileges(false); // Berth's default is on; this is how set-user-ID programs get their way
     } else if (v.startsWith("seccomp=") || v.startsWith("seccomp:")) {
       b.seccomp(v.substring(8));
     } else if (v.startsWith("label=") || v.startsWith("apparmor=")) {

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param tmpfs {@code --tmpfs} specs: {@code DST[:OPTS]}
  * @param restart {@code no}, {@code always}, {@code unless-stopped}, {@code on-failure[:N]}
  * @param seccomp null (the default profile), {@code unconfined}, or a profile file's path
+ * @param noNewPrivileges null for Berth's default: on (security by default, unlike Docker),
+ *     off for a privileged container
  * @param memory bytes, 0 for no limit
  * @param cpus CPUs, 0 for no limit
  * @param pidsLimit 0 for no limit
@@ -51,7 +53,7 @@ public record ContainerSpec(
     List<String> capDrop,
     boolean privileged,
     String seccomp,
-    boolean noNewPrivileges,
+    Boolean noNewPrivileges,
     long memory,
     double cpus,
     long pidsLimit,
@@ -138,7 +140,7 @@ public record ContainerSpec(
     List<String> capDrop = List.of();
     boolean privileged;
     String seccomp;
-    boolean noNewPrivileges;
+    Boolean noNewPrivileges;
     long memory;
     double cpus;
     long pidsLimit;
@@ -190,7 +192,7 @@ public record ContainerSpec(
     public Builder capDrop(List<String> v) { capDrop = v; return this; }
     public Builder privileged(boolean v) { privileged = v; return this; }
     public Builder seccomp(String v) { seccomp = v; return this; }
-    public Builder noNewPrivileges(boolean v) { noNewPrivileges = v; return this; }
+    public Builder noNewPrivileges(Boolean v) { noNewPrivileges = v; return this; }
     public Builder memory(long v) { memory = v; return this; }
     public Builder cpus(double v) { cpus = v; return this; }
     public Builder pidsLimit(long v) { pidsLimit = v; return this; }

@@ -105,6 +105,17 @@ public final class Engine implements AutoCloseable {
         now.getEpochSecond() * 1_000_000_000L + now.getNano()));
   }
 
+  /**
+   * sqlite-jdbc's loader deletes the native libraries that exited JVMs left in /tmp; two berth
+   * processes ending at once race on that and one logs a SEVERE stack trace on stderr, noise in
+   * the output of a command that worked. Held here, as the logger is otherwise collectable.
+   */
+  private static final java.util.logging.Logger SQLITE_LOG = java.util.logging.Logger.getLogger("org.sqlite");
+
+  static {
+    SQLITE_LOG.setLevel(java.util.logging.Level.OFF);
+  }
+
   public static Engine open(Config config) {
     return new Engine(config);
   }
@@ -178,15 +189,11 @@ public final class Engine implements AutoCloseable {
     }
     Container ctr = new Container(id, name, spec.image(), image.id(), Instant.now().toString(),
         spec.toBuilder().name(name).build(), ContainerState.created(), anonymous);
-    try (ImageDatabase db = images.db()) {
-      db.addContainerReference(id, image.id());
-    }
+    images.pin(id, image.id());
     try {
       store.insert(ctr);
     } catch (RuntimeException e) {
-      try (ImageDatabase db = images.db()) {
-        db.removeContainerReference(id);
-      }
+      images.unpin(id);
       throw e;
     }
     try {
@@ -311,6 +318,9 @@ public final class Engine implements AutoCloseable {
         Libc.closeQuietly(devNull);
       }
       int shimPid = readPid(shimDir.resolve("shim.pid"));
+      if (!"host".equals(ctr.spec().network())) {
+        loopbackUp(pid);
+      }
       boolean healthChecked = health(ctr).isPresent();
       Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())
               .withHealth(healthChecked ? ContainerState.HealthState.starting() : null)))
@@ -329,12 +339,32 @@ public final class Engine implements AutoCloseable {
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
-      int code = msg != null && (msg.contains("no such file") || msg.contains("not found")) ? 127 : 126;
+      String lower = msg == null ? "" : msg.toLowerCase(java.util.Locale.ROOT); // strerror says "No such file"
+      int code = lower.contains("no such file") || lower.contains("not found") ? 127 : 126;
       store.update(id, c -> c.withState(c.state().failedStart(code, msg)));
       if (e instanceof EngineException ee) {
         throw ee;
       }
       throw new EngineException(msg == null ? e.toString() : msg, e);
+    }
+  }
+
+  /**
+   * A private network namespace starts with lo down; docker and podman bring it up, and programs
+   * that talk to localhost expect it. Done in the created container's namespace, before it runs.
+   */
+  private void loopbackUp(int pid) {
+    try {
+      Process p = new ProcessBuilder("nsenter", "-t", Integer.toString(pid), "-n", "ip", "link", "set", "lo", "up")
+          .redirectErrorStream(true).start();
+      String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      if (p.waitFor() != 0) {
+        config.warn().accept("cannot bring up lo in the container: " + said);
+      }
+    } catch (IOException e) {
+      config.warn().accept("cannot bring up lo in the container (nsenter and ip from util-linux and iproute2): " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -356,7 +386,7 @@ public final class Engine implements AutoCloseable {
     }
     if ("host".equals(ctr.spec().network())) {
       try {
-        return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        return SpecBuilder.sysctl(Path.of("/proc/sys/kernel/hostname"));
       } catch (IOException e) {
         return ctr.shortId();
       }
@@ -380,7 +410,16 @@ public final class Engine implements AutoCloseable {
     if (config.exitCommand() == null || !needed) {
       return List.of();
     }
-    List<String> cmd = new ArrayList<>(config.exitCommand());
+    List<String> cmd = new ArrayList<>();
+    boolean restarts = !RestartPolicy.parse(ctr.spec().restart()).name().equals("no");
+    if (!restarts) {
+      // Only --rm: a foreground `run --rm` removes the container itself within moments; the
+      // exit command is for when nobody does (run -d, or a killed CLI), so it waits a second
+      // and starts no JVM when the container's directory is already gone.
+      cmd.addAll(List.of("/bin/sh", "-c", "sleep 1; [ -d \"$0\" ] || exit 0; exec \"$@\"",
+          containerDir(id).toString()));
+    }
+    cmd.addAll(config.exitCommand());
     cmd.addAll(List.of("container", "cleanup", id));
     return cmd;
   }
@@ -608,9 +647,49 @@ public final class Engine implements AutoCloseable {
     return renamed;
   }
 
+  /**
+   * Runs {@code work} on the container's root filesystem as its processes see it: for a running
+   * container its mount namespace's root (/proc/PID/root, volumes included); for a stopped one
+   * the overlay, mounted for the time of the call.
+   */
+  public <T> T withRootfs(String nameOrId, java.util.function.Function<Path, T> work) {
+    Container ctr = get(nameOrId);
+    if (ctr.state().isRunning()) {
+      return work.apply(Path.of("/proc", Integer.toString(ctr.state().pid()), "root"));
+    }
+    try (ContainerLocks.Held held = locks.hold(ctr.id())) {
+      ImageRecord image = images.find(ctr.imageId()).orElseThrow(() ->
+          new EngineException("the image " + ctr.image() + " of container " + ctr.name() + " is gone"));
+      Path dir = containerDir(ctr.id());
+      Snapshotter.unmount(dir.resolve("rootfs"));
+      Path rootfs = Snapshotter.mount(images.lowers(image), dir);
+      try {
+        return work.apply(rootfs);
+      } finally {
+        Snapshotter.unmount(rootfs);
+      }
+    }
+  }
+
+  /** The running container's cgroup usage; null when the host gives none. */
+  public io.berth.runtime.cgroup.CgroupStats stats(String nameOrId) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().isRunning()) {
+      return null;
+    }
+    try {
+      return runtime().stats(ctr.id());
+    } catch (ContainerException e) {
+      return null;
+    }
+  }
+
   /** The pids of the container's processes, as the host sees them. */
   public List<Integer> pids(String nameOrId) {
-    Container ctr = running(nameOrId);
+    Container ctr = get(nameOrId); // paused too: docker's top lists a frozen container's processes
+    if (!ctr.state().isRunning()) {
+      throw new EngineException.Conflict("container " + ctr.name() + " is not running");
+    }
     return runtime().pids(ctr.id());
   }
 
@@ -868,9 +947,7 @@ public final class Engine implements AutoCloseable {
           }
         }
       }
-      try (ImageDatabase db = images.db()) {
-        db.removeContainerReference(id);
-      }
+      images.unpin(id);
       store.delete(id);
     }
     locks.forget(id);
@@ -956,6 +1033,7 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
+    images.close();
     store.close();
   }
 }

@@ -40,7 +40,7 @@ import java.util.Optional;
  * The engine's use of the image layer: find an image by what a user typed, pull it when it is
  * missing, read its config, and give the overlay lower directories of its snapshots.
  */
-public final class ImageService {
+public final class ImageService implements AutoCloseable {
   private final Path root;
   private final RegistriesConf registries;
 
@@ -61,13 +61,40 @@ public final class ImageService {
     return new Snapshotter(root.resolve("snapshots"), new LayerUnpacker());
   }
 
-  ImageDatabase db() {
-    return ImageDatabase.open(root.resolve("images.db"));
+  private ImageDatabase shared;
+
+  /**
+   * The image database, opened once per engine: each open checks the schema in a write
+   * transaction, which a command that reads it five times should not pay five times.
+   */
+  synchronized ImageDatabase db() {
+    if (shared == null) {
+      shared = ImageDatabase.open(root.resolve("images.db"));
+    }
+    return shared;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (shared != null) {
+      shared.close();
+      shared = null;
+    }
+  }
+
+  /** Pins the image's snapshots for the container (see ImageDatabase#addContainerReference). */
+  void pin(String containerId, String imageId) {
+    db().addContainerReference(containerId, imageId);
+  }
+
+  void unpin(String containerId) {
+    db().removeContainerReference(containerId);
   }
 
   /** The image a user means: a stored name, the normalized form of one, or an ID (prefix). */
   public Optional<ImageRecord> find(String nameOrId) {
-    try (ImageDatabase db = db()) {
+    {
+      ImageDatabase db = db();
       Optional<ImageRecord> r = db.resolve(nameOrId);
       if (r.isPresent()) {
         return r;
@@ -86,6 +113,11 @@ public final class ImageService {
     }
   }
 
+  /** Every stored image, newest first. */
+  public List<ImageRecord> list() {
+    return db().list();
+  }
+
   /** Pulls {@code reference} (through registries.conf's mirrors) and records it. */
   public ImageRecord pull(String reference, boolean tlsVerify, Consumer<ImagePuller.Progress> progress) {
     ImageReference ref;
@@ -100,7 +132,8 @@ public final class ImageService {
     }
     ContentStore store = store();
     Snapshotter snaps = snapshots();
-    try (RegistryClient client = new RegistryClient(config); ImageDatabase db = db()) {
+    ImageDatabase db = db();
+    try (RegistryClient client = new RegistryClient(config)) {
       PulledImage img = new ImagePuller(client, store, progress, 4)
           .pullFirst(registries.endpoints(ref), PlatformMatcher.host());
       snaps.prepare(store, img.manifest(), img.config());
@@ -178,7 +211,8 @@ public final class ImageService {
     ImageConfig parsed = ImageJson.config(configBytes);
     snapshots().prepare(store, manifest, parsed);
     ImageReference ref = name == null ? null : ImageReference.parse(name);
-    try (ImageDatabase db = db()) {
+    {
+      ImageDatabase db = db();
       ImageRecord record = ImageRecord.from(new PulledImage(ref, manifestDigest, null, manifest, configDigest, parsed),
           ref == null ? List.of() : List.of(ref.toString()));
       db.recordImage(record);

@@ -137,7 +137,8 @@ final class SpecBuilder {
     for (String set : List.of("bounding", "effective", "permitted")) {
       c.set(set, JSON.valueToTree(caps));
     }
-    p.put("noNewPrivileges", !spec.privileged());
+    // off unless asked for, as docker: set-user-ID programs in images (su, ping) keep working
+    p.put("noNewPrivileges", noNewPrivileges(spec));
     p.remove("rlimits");
     List<Map<String, Object>> rlimits = new ArrayList<>();
     for (String ul : spec.ulimits()) {
@@ -165,29 +166,47 @@ final class SpecBuilder {
     }
   }
 
+  /**
+   * Docker's rule: ALL in --cap-drop empties the set before --cap-add fills it (so {@code
+   * --cap-drop ALL --cap-add NET_ADMIN} keeps NET_ADMIN), ALL in --cap-add takes every
+   * capability before the drops; otherwise the default set plus the adds minus the drops.
+   */
+  /**
+   * On unless asked otherwise or privileged: Berth sets no_new_privs by default (Docker does not),
+   * so a set-user-ID program in an image cannot gain what the container was not given.
+   */
+  static boolean noNewPrivileges(ContainerSpec spec) {
+    return spec.noNewPrivileges() != null ? spec.noNewPrivileges() : !spec.privileged();
+  }
+
   static List<String> capabilities(ContainerSpec spec) {
     List<String> all = allCapabilities();
     if (spec.privileged()) {
       return all;
     }
-    List<String> caps = new ArrayList<>(DEFAULT_CAPS);
-    for (String add : spec.capAdd()) {
-      String n = capName(add);
-      if (n.equals("CAP_ALL")) {
-        caps = new ArrayList<>(all);
-      } else if (!caps.contains(n)) {
+    List<String> adds = spec.capAdd().stream().map(SpecBuilder::capName).toList();
+    List<String> drops = spec.capDrop().stream().map(SpecBuilder::capName).toList();
+    for (String n : adds) {
+      if (!n.equals("CAP_ALL")) {
         checkCap(n, all);
-        caps.add(n);
       }
     }
-    for (String drop : spec.capDrop()) {
-      String n = capName(drop);
-      if (n.equals("CAP_ALL")) {
-        caps.clear();
-      } else {
+    for (String n : drops) {
+      if (!n.equals("CAP_ALL")) {
         checkCap(n, all);
-        caps.remove(n);
       }
+    }
+    List<String> caps = adds.contains("CAP_ALL") ? new ArrayList<>(all)
+        : drops.contains("CAP_ALL") ? new ArrayList<>() : new ArrayList<>(DEFAULT_CAPS);
+    if (!adds.contains("CAP_ALL")) {
+      for (String n : adds) {
+        if (!caps.contains(n)) {
+          caps.add(n);
+        }
+      }
+    }
+    if (!drops.contains("CAP_ALL")) {
+      caps.removeAll(drops);
     }
     return caps;
   }
@@ -206,11 +225,47 @@ final class SpecBuilder {
   private static List<String> allCapabilities() {
     int last = LinuxNames.CAPABILITIES.size() - 1;
     try {
-      last = Math.min(last, Integer.parseInt(Files.readString(Path.of("/proc/sys/kernel/cap_last_cap")).trim()));
+      last = Math.min(last, Integer.parseInt(sysctl(Path.of("/proc/sys/kernel/cap_last_cap"))));
     } catch (IOException | NumberFormatException e) {
       // keep every capability we know
     }
-    return LinuxNames.CAPABILITIES.subList(0, last + 1);
+    long bounding = boundingSet();
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i <= last; i++) {
+      if ((bounding & (1L << i)) != 0) {
+        out.add(LinuxNames.CAPABILITIES.get(i));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Our own bounding set: "all" can only mean what we hold, as podman's --privileged does (root
+   * here lacks CAP_SYS_RESOURCE, and asking for it fails the container's capset).
+   */
+  private static long boundingSet() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapBnd:")) {
+          return Long.parseUnsignedLong(line.substring(7).strip(), 16);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // assume every capability
+    }
+    return -1L;
+  }
+
+  /**
+   * A sysctl file's value. One read with a large buffer: procfs answers a read at a non-zero
+   * offset with EOF, so Files.readString, whose first read is small, sees "4" of "40".
+   */
+  static String sysctl(Path file) throws IOException {
+    try (var in = new java.io.FileInputStream(file.toFile())) {
+      byte[] b = new byte[4096];
+      int n = in.read(b);
+      return new String(b, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.UTF_8).trim();
+    }
   }
 
   static Map<String, Object> rlimit(String ul) {

@@ -89,7 +89,7 @@ class EngineTest {
     assertEquals("stdout:" + c.id().substring(0, 12), out.get(0));
     assertEquals("stdout:0", out.get(1));
     assertEquals("stdout:CapEff:\t00000000a80425fb", out.get(2), "Docker's default capability set");
-    assertEquals("stdout:NoNewPrivs:\t1", out.get(3));
+    assertEquals("stdout:NoNewPrivs:\t1", out.get(3), "on by default (docker leaves it off)");
     assertEquals("stdout:Seccomp:\t2", out.get(4));
     assertEquals("stdout:cwd=/", out.get(5));
     assertEquals("stdout:procsys-ro", out.get(6));

@@ -701,6 +701,15 @@ public final class Runtime {
     return Cgroup.load(rec.cgroupPaths()).pids();
   }
 
+  /** The container's cgroup usage (memory, CPU, pids); null when it has no cgroup. */
+  public io.berth.runtime.cgroup.CgroupStats stats(String id) {
+    ContainerRecord rec = store.read(id);
+    if (rec.cgroupPaths() == null || rec.cgroupPaths().isEmpty()) {
+      return null;
+    }
+    return Cgroup.load(rec.cgroupPaths()).stats();
+  }
+
   public List<ContainerInfo> list() {
     List<ContainerInfo> out = new ArrayList<>();
     for (String id : store.ids()) {

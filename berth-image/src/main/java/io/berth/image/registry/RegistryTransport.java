@@ -118,6 +118,15 @@ final class RegistryTransport {
         return "repository:" + repository + ":pull,push";
     }
 
+    private static boolean unknownHost(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Sends the call; the caller closes the response body. 401s that cannot be answered end here as exceptions. */
     HttpResponse<InputStream> send(Call call) {
         URI registryBase = url(call.registry, "/v2/");
@@ -132,7 +141,8 @@ final class RegistryTransport {
             try {
                 response = exchange(call, authorization);
             } catch (IOException e) {
-                if (call.replayable && attempt < retry.maxAttempts()) {
+                // A name that does not resolve now will not in the next second: no retries.
+                if (call.replayable && attempt < retry.maxAttempts() && !unknownHost(e)) {
                     pause(call.registry, retry.delayAfter(attempt));
                     continue;
                 }

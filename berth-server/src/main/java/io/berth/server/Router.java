@@ -1,0 +1,95 @@
+package io.berth.server;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Maps a method and a path pattern ({@code /v1/containers/{id}/start}: a {@code {name}} is one
+ * path segment) to a handler. Errors a handler throws become responses through the error
+ * mapper, so each API keeps its own error format.
+ */
+public final class Router implements UnixHttpServer.Handler {
+  /** Answers one request. */
+  public interface Route {
+    Response handle(Request request) throws Exception;
+  }
+
+  private record Entry(String method, String[] segments, Route route) {}
+
+  private final List<Entry> routes = new ArrayList<>();
+  private final Function<Exception, Response> errors;
+
+  /** @param errors turns what a handler threw (an {@link HttpException} among others) into a response */
+  public Router(Function<Exception, Response> errors) {
+    this.errors = errors;
+  }
+
+  public Router add(String method, String pattern, Route route) {
+    routes.add(new Entry(method, split(pattern), route));
+    return this;
+  }
+
+  public Router get(String pattern, Route route) {
+    return add("GET", pattern, route);
+  }
+
+  public Router post(String pattern, Route route) {
+    return add("POST", pattern, route);
+  }
+
+  public Router delete(String pattern, Route route) {
+    return add("DELETE", pattern, route);
+  }
+
+  @Override
+  public Response handle(Request request) {
+    try {
+      String[] path = split(request.rawPath());
+      boolean pathKnown = false;
+      for (Entry e : routes) {
+        Map<String, String> params = match(e.segments, path);
+        if (params == null) {
+          continue;
+        }
+        pathKnown = true;
+        if (e.method.equals(request.method()) || (request.method().equals("HEAD") && e.method.equals("GET"))) {
+          return e.route.handle(request.withParams(params));
+        }
+      }
+      throw pathKnown ? new HttpException(405, request.method() + " is not allowed on " + request.path())
+          : HttpException.notFound("page not found: " + request.path());
+    } catch (Exception e) {
+      return errors.apply(e);
+    }
+  }
+
+  private static Map<String, String> match(String[] pattern, String[] path) {
+    if (pattern.length != path.length) {
+      return null;
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    for (int i = 0; i < pattern.length; i++) {
+      String p = pattern[i];
+      if (p.startsWith("{") && p.endsWith("}")) {
+        if (path[i].isEmpty()) {
+          return null;
+        }
+        params.put(p.substring(1, p.length() - 1), Request.decode(path[i], false));
+      } else if (!p.equals(Request.decode(path[i], false))) {
+        return null;
+      }
+    }
+    return params;
+  }
+
+  private static String[] split(String path) {
+    String p = path.startsWith("/") ? path.substring(1) : path;
+    if (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p.isEmpty() ? new String[0] : p.split("/", -1);
+  }
+}
