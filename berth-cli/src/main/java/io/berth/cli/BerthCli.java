@@ -18,7 +18,10 @@ public final class BerthCli {
       """
       berth: a container engine
 
-      usage: berth [--root DIR] [--run-root DIR] [--registries-conf FILE] COMMAND ...
+      usage: berth [--root DIR] [--run-root DIR] [--registries-conf FILE] [--url unix:///SOCKET] COMMAND ...
+
+      With --url (or BERTH_HOST), the container commands go to a Berth daemon (berth serve);
+      without, they run in this process.
 
       containers:
         run          create and start a container (-d, -i, -t, --rm, --name, -e, -v, ...)
@@ -76,6 +79,7 @@ public final class BerthCli {
   public static int execute(String... args) {
     Path root = Path.of("/var/lib/berth");
     Path runRoot = Path.of("/run/berth");
+    String url = System.getenv("BERTH_HOST");
     Path registriesConf = null;
     Flags f = new Flags("", List.of(args), 1);
     try {
@@ -84,6 +88,7 @@ public final class BerthCli {
           case "--root" -> root = Path.of(f.value(flag));
           case "--run-root" -> runRoot = Path.of(f.value(flag));
           case "--registries-conf" -> registriesConf = Path.of(f.value(flag));
+          case "--url", "-H", "--host" -> url = f.value(flag);
           default -> {
             if (Flags.isHelp(flag)) {
               System.out.print(HELP);
@@ -122,7 +127,9 @@ public final class BerthCli {
         case "rmi" -> images.rmi(argv);
         case "image" -> image(images, argv);
         case "serve" -> io.berth.server.Daemon.serve(root, runRoot, conf, argv, System.out, System.err);
-        default -> containers(command, argv, root, runRoot, registriesConf, conf, images);
+        default -> url != null && !url.isEmpty() && !command.equals("serve") && !command.equals("cleanup")
+            ? new RemoteCommands(RemoteCommands.socketOf(url), System.out, System.err).run(command, argv)
+            : containers(command, argv, root, runRoot, registriesConf, conf, images);
       };
     } catch (RunFlags.Help e) {
       System.out.println(e.getMessage());

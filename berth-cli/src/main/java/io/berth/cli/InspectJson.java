@@ -47,10 +47,12 @@ final class InspectJson {
     }
     m.put("State", state);
     m.put("Image", c.imageId());
-    m.put("ResolvConfPath", engine.containerDir(c.id()).resolve("etc/resolv.conf").toString());
-    m.put("HostnamePath", engine.containerDir(c.id()).resolve("etc/hostname").toString());
-    m.put("HostsPath", engine.containerDir(c.id()).resolve("etc/hosts").toString());
-    m.put("LogPath", engine.logPath(c.id()).toString());
+    if (engine != null) { // null: a record from a daemon, whose paths are its own
+      m.put("ResolvConfPath", engine.containerDir(c.id()).resolve("etc/resolv.conf").toString());
+      m.put("HostnamePath", engine.containerDir(c.id()).resolve("etc/hostname").toString());
+      m.put("HostsPath", engine.containerDir(c.id()).resolve("etc/hosts").toString());
+      m.put("LogPath", engine.logPath(c.id()).toString());
+    }
     m.put("Name", "/" + c.name());
     m.put("RestartCount", st.restartCount());
     m.put("Driver", "overlay");
@@ -72,7 +74,7 @@ final class InspectJson {
     m.put("HostConfig", host);
     List<Map<String, Object>> mounts = new ArrayList<>();
     c.anonymousVolumes().forEach((target, name) -> mounts.add(mount("volume", name,
-        engine.volumes().find(name).map(v -> v.mountpoint()).orElse(""), target, true)));
+        volumePath(engine, name), target, true)));
     for (String b : s.binds()) {
       String[] p = b.split(":");
       if (p.length >= 2) {
@@ -80,7 +82,7 @@ final class InspectJson {
         if (p[0].startsWith("/")) {
           mounts.add(mount("bind", null, p[0], p[1], rw));
         } else {
-          mounts.add(mount("volume", p[0], engine.volumes().find(p[0]).map(v -> v.mountpoint()).orElse(""), p[1], rw));
+          mounts.add(mount("volume", p[0], volumePath(engine, p[0]), p[1], rw));
         }
       }
     }
@@ -105,6 +107,10 @@ final class InspectJson {
     m.put("Config", config);
     m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of()));
     return m;
+  }
+
+  private static String volumePath(Engine engine, String name) {
+    return engine == null ? "" : engine.volumes().find(name).map(v -> v.mountpoint()).orElse("");
   }
 
   private static Map<String, String> logConfig(ContainerSpec s) {

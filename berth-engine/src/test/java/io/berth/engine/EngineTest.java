@@ -173,6 +173,12 @@ class EngineTest {
 
     Container withInit = engine.create(ContainerSpec.builder("busybox").cmd(List.of("sleep", "100")).init(true).build(), p -> {});
     engine.start(withInit.id());
+    // tini (pid 1) ignores SIGTERM until it has set up its handlers and started its child
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (engine.pids(withInit.id()).size() < 2 && System.nanoTime() < deadline) {
+      Engine.sleep(10);
+    }
+    Engine.sleep(100);
     Container s2 = engine.stop(withInit.id(), 10);
     assertEquals(143, s2.state().exitCode(), "tini passes SIGTERM on to sleep");
   }

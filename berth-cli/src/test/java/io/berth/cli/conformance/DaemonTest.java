@@ -199,4 +199,39 @@ class DaemonTest {
     assertFalse(Files.exists(socket), "the socket file is removed on a clean stop");
     assertTrue(alive(alwaysPid) && alive(plainPid));
   }
+
+  @Test
+  void theCommandLineWorksThroughTheDaemon() throws Exception {
+    startDaemon();
+    Map<String, String> env = Map.of("BERTH_HOST", "unix://" + socket);
+    BerthCommand.Result fg = BerthCommand.run(base, root, env, "", "run", "--rm", "busybox", "sh", "-c",
+        "echo out; echo err >&2; exit 3");
+    assertEquals(3, fg.code(), fg.err());
+    assertEquals("out\n", fg.out());
+    assertTrue(fg.err().contains("err"), fg.err());
+    BerthCommand.Result d = BerthCommand.run(base, root, env, "", "run", "-d", "--name", "remote1", "busybox",
+        "sh", "-c", "echo started; sleep 60");
+    assertEquals(0, d.code(), d.err());
+    String id = d.out().trim();
+    assertTrue(id.matches("[0-9a-f]{64}"), d.out());
+    try (UnixHttpClient c = new UnixHttpClient(socket)) {
+      assertEquals("running", state(c, id).get("status").asText(), "the daemon made it");
+    }
+    assertEquals("remote1 running\n", BerthCommand.run(base, root, env, "", "ps", "--format", "{{.Names}} {{.State}}").out());
+    Thread.sleep(300);
+    assertEquals("started\n", BerthCommand.run(base, root, env, "", "logs", "remote1").out());
+    assertEquals(0, BerthCommand.run(base, root, env, "", "exec", "-d", "remote1", "touch", "/tmp/x").code());
+    assertEquals("running\n", BerthCommand.run(base, root, env, "", "inspect", "--format", "{{.State.Status}}", "remote1").out());
+    BerthCommand.Result stop = BerthCommand.run(base, root, env, "", "stop", "-t", "0", "remote1");
+    assertEquals(0, stop.code(), stop.err());
+    assertEquals("137\n", BerthCommand.run(base, root, env, "", "wait", "remote1").out());
+    BerthCommand.Result missing = BerthCommand.run(base, root, env, "", "stop", "nosuch");
+    assertEquals(125, missing.code());
+    assertTrue(missing.err().startsWith("berth: no such container"), missing.err());
+    assertEquals(0, BerthCommand.run(base, root, env, "", "rm", "remote1").code());
+    assertEquals("", BerthCommand.run(base, root, env, "", "ps", "-aq").out());
+    BerthCommand.Result tty = BerthCommand.run(base, root, env, "", "run", "-it", "busybox", "sh");
+    assertEquals(125, tty.code());
+    assertTrue(tty.err().contains("unset BERTH_HOST"), tty.err());
+  }
 }

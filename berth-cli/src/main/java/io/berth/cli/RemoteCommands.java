@@ -1,0 +1,452 @@
+package io.berth.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.engine.Container;
+import io.berth.engine.EngineException;
+import io.berth.engine.Event;
+import io.berth.oci.SpecJson;
+import io.berth.server.UnixHttpClient;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The container commands through a Berth daemon ({@code --url unix:///run/berth/berth.sock} or
+ * {@code BERTH_HOST}): the same flags and output as the local commands, each a call of Berth's
+ * REST API. Commands that need this terminal in the container (-i, -t, attach, exec without -d)
+ * or its files (cp) stay local for now and say so.
+ */
+final class RemoteCommands {
+  private final UnixHttpClient http;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  RemoteCommands(Path socket, PrintStream out, PrintStream err) {
+    this.http = new UnixHttpClient(socket);
+    this.out = out;
+    this.err = err;
+  }
+
+  /** A --url or BERTH_HOST value: unix:///path or a plain path. */
+  static Path socketOf(String url) {
+    if (url.startsWith("unix://")) {
+      return Path.of(url.substring("unix://".length()));
+    }
+    if (url.startsWith("/")) {
+      return Path.of(url);
+    }
+    throw new Flags.UsageException("--url: only unix:///PATH sockets are supported, got \"" + url + "\"");
+  }
+
+  int run(String command, List<String> argv) throws IOException, InterruptedException {
+    try {
+      return switch (command) {
+        case "run" -> run(argv, true);
+        case "create" -> run(argv, false);
+        case "start" -> each("start", argv, id -> call("POST", "/v1/containers/" + enc(id) + "/start"));
+        case "stop", "restart" -> stopOrRestart(command, argv);
+        case "kill" -> kill(argv);
+        case "rm" -> rm(argv);
+        case "pause", "unpause" -> each(command, argv, id -> call("POST", "/v1/containers/" + enc(id) + "/" + command));
+        case "rename" -> {
+          List<String> pos = Flags.berth("rename", argv, Integer.MAX_VALUE).positionals();
+          Flags f = Flags.berth("rename", argv, Integer.MAX_VALUE);
+          for (String flag = f.next(); flag != null; flag = f.next()) {
+            throw f.unknown(flag);
+          }
+          pos = f.positionals(2, 2, "CONTAINER NEW_NAME");
+          call("POST", "/v1/containers/" + enc(pos.get(0)) + "/rename?name=" + enc(pos.get(1)));
+          yield 0;
+        }
+        case "wait" -> each("wait", argv, id -> out.println(call("POST", "/v1/containers/" + enc(id) + "/wait")
+            .json().path("StatusCode").asInt()));
+        case "ps" -> ps(argv);
+        case "inspect" -> inspect(argv);
+        case "logs" -> logs(argv);
+        case "exec" -> exec(argv);
+        case "healthcheck" -> {
+          if (argv.size() != 2 || !argv.get(0).equals("run")) {
+            throw new Flags.UsageException("usage: berth healthcheck run CONTAINER");
+          }
+          String status = call("POST", "/v1/containers/" + enc(argv.get(1)) + "/healthcheck").json().path("status").asText();
+          out.println(status);
+          yield status.equals("unhealthy") ? 1 : 0;
+        }
+        case "events" -> events(argv);
+        case "volume" -> volume(argv);
+        default -> throw new EngineException(command + " is not available through the daemon yet: unset BERTH_HOST"
+            + " (or drop --url) to run it locally");
+      };
+    } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
+      throw new EngineException("cannot reach the Berth daemon at " + "the socket: " + e.getMessage()
+          + " (is `berth serve` running?)");
+    }
+  }
+
+  private interface Action {
+    void on(String id) throws IOException;
+  }
+
+  private int each(String command, List<String> argv, Action action) {
+    Flags f = Flags.berth(command, argv, Integer.MAX_VALUE);
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      throw f.unknown(flag);
+    }
+    int rc = 0;
+    for (String id : f.positionals(1, -1, "CONTAINER...")) {
+      try {
+        action.on(id);
+        if (!command.equals("wait")) {
+          out.println(id);
+        }
+      } catch (EngineException | IOException e) {
+        err.println("berth: " + e.getMessage());
+        rc = 125;
+      }
+    }
+    return rc;
+  }
+
+  private int run(List<String> argv, boolean start) throws IOException, InterruptedException {
+    RunFlags r = RunFlags.parse(start ? "run" : "create", argv);
+    if (start && !r.detach && (r.interactive || r.tty)) {
+      throw new EngineException("run -i/-t through the daemon is not available yet: unset BERTH_HOST to run it locally");
+    }
+    UnixHttpClient.Response created = http.postJson("/v1/containers", r.spec);
+    if (created.status() == 404 && created.text().contains("no such image")) {
+      if (!r.quiet) {
+        err.println("Pulling " + r.spec.image() + " through the daemon...");
+      }
+      check(http.post("/v1/images/pull?reference=" + enc(r.spec.image())));
+      created = http.postJson("/v1/containers", r.spec);
+    }
+    String id = check(created).json().path("Id").asText();
+    if (!start) {
+      out.println(id);
+      return 0;
+    }
+    call("POST", "/v1/containers/" + id + "/start");
+    if (r.detach) {
+      out.println(id);
+      return 0;
+    }
+    printLogs(id, "follow=true&timestamps=false", false);
+    UnixHttpClient.Response w = http.post("/v1/containers/" + id + "/wait");
+    return w.status() == 200 ? w.json().path("StatusCode").asInt() : 125;
+  }
+
+  private int stopOrRestart(String command, List<String> argv) {
+    Flags f = Flags.berth(command, argv, Integer.MAX_VALUE);
+    String t = "";
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-t", "--time", "--timeout" -> t = "?t=" + f.intValue(flag);
+        default -> throw f.unknown(flag);
+      }
+    }
+    String q = t;
+    return eachId(f.positionals(1, -1, "[-t SECONDS] CONTAINER..."), id -> call("POST", "/v1/containers/" + enc(id) + "/" + command + q));
+  }
+
+  private int kill(List<String> argv) {
+    Flags f = Flags.berth("kill", argv, Integer.MAX_VALUE);
+    String signal = "KILL";
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-s", "--signal" -> signal = f.value(flag);
+        default -> throw f.unknown(flag);
+      }
+    }
+    String s = signal;
+    return eachId(f.positionals(1, -1, "[-s SIGNAL] CONTAINER..."), id -> call("POST", "/v1/containers/" + enc(id) + "/kill?signal=" + enc(s)));
+  }
+
+  private int rm(List<String> argv) {
+    Flags f = Flags.berth("rm", argv, Integer.MAX_VALUE).combining("fv");
+    boolean force = false;
+    boolean volumes = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-f", "--force" -> force = f.bool(flag);
+        case "-v", "--volumes" -> volumes = f.bool(flag);
+        default -> throw f.unknown(flag);
+      }
+    }
+    String q = "?force=" + force + "&volumes=" + volumes;
+    return eachId(f.positionals(1, -1, "[-f] [-v] CONTAINER..."), id -> call("DELETE", "/v1/containers/" + enc(id) + q));
+  }
+
+  private int eachId(List<String> ids, Action action) {
+    int rc = 0;
+    for (String id : ids) {
+      try {
+        action.on(id);
+        out.println(id);
+      } catch (EngineException | IOException e) {
+        err.println("berth: " + e.getMessage());
+        rc = 125;
+      }
+    }
+    return rc;
+  }
+
+  private List<Container> containers(boolean all) throws IOException {
+    JsonNode list = call("GET", "/v1/containers?all=" + all).json();
+    List<Container> out = new ArrayList<>();
+    for (JsonNode n : list) {
+      out.add(SpecJson.mapper().convertValue(n, Container.class));
+    }
+    return out;
+  }
+
+  private int ps(List<String> argv) throws IOException {
+    Flags f = Flags.berth("ps", argv, Integer.MAX_VALUE).combining("aq");
+    boolean all = false;
+    boolean quiet = false;
+    boolean noTrunc = false;
+    String format = null;
+    List<String> filters = new ArrayList<>();
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-a", "--all" -> all = f.bool(flag);
+        case "-q", "--quiet" -> quiet = f.bool(flag);
+        case "--no-trunc" -> noTrunc = f.bool(flag);
+        case "--format" -> format = f.value(flag);
+        case "-f", "--filter" -> filters.add(f.value(flag));
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<Container> list = new ArrayList<>();
+    for (Container c : containers(all)) {
+      if (PsFilter.matches(c, filters)) {
+        list.add(c);
+      }
+    }
+    list = list.reversed();
+    if (quiet) {
+      for (Container c : list) {
+        out.println(noTrunc ? c.id() : c.shortId());
+      }
+      return 0;
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Container c : list) {
+      rows.add(PsRow.of(c, noTrunc));
+    }
+    String template = format != null ? format
+        : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    out.print(GoTemplate.table(template, rows, PsRow.HEADERS, format == null));
+    return 0;
+  }
+
+  private int inspect(List<String> argv) throws IOException {
+    Flags f = Flags.berth("inspect", argv, Integer.MAX_VALUE);
+    String format = null;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-f", "--format" -> format = f.value(flag);
+        case "--type" -> f.value(flag);
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<Object> docs = new ArrayList<>();
+    int rc = 0;
+    for (String n : f.positionals(1, -1, "[--format TEMPLATE] CONTAINER...")) {
+      UnixHttpClient.Response r = http.get("/v1/containers/" + enc(n));
+      if (r.status() == 200) {
+        docs.add(InspectJson.container(null, r.as(Container.class)));
+      } else {
+        err.println("berth: no such object: " + n);
+        rc = 125;
+      }
+    }
+    if (format != null) {
+      for (Object d : docs) {
+        out.println(GoTemplate.render(format, SpecJson.mapper().convertValue(d, Map.class)));
+      }
+    } else {
+      out.println(SpecJson.toPrettyString(docs));
+    }
+    return rc;
+  }
+
+  private int logs(List<String> argv) throws IOException {
+    Flags f = Flags.berth("logs", argv, Integer.MAX_VALUE).combining("ft");
+    StringBuilder q = new StringBuilder("timestamps=false");
+    boolean timestamps = false;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-f", "--follow" -> q.append("&follow=").append(f.bool(flag));
+        case "-t", "--timestamps" -> timestamps = f.bool(flag);
+        case "-n", "--tail" -> q.append("&tail=").append(enc(f.value(flag)));
+        case "--since" -> q.append("&since=").append(enc(ContainerCommands.time("--since", f.value(flag)).toString()));
+        default -> throw f.unknown(flag);
+      }
+    }
+    String id = f.positionals(1, 1, "[-f] [-t] [--tail N] [--since TIME] CONTAINER").get(0);
+    String query = timestamps ? q.toString().replace("timestamps=false", "timestamps=true") : q.toString();
+    printLogs(id, query, timestamps);
+    return 0;
+  }
+
+  private void printLogs(String id, String query, boolean timestamps) throws IOException {
+    try (UnixHttpClient.Stream s = http.stream("GET", "/v1/containers/" + enc(id) + "/logs?" + query, null)) {
+      if (s.status() != 200) {
+        throw new EngineException(message(s.body().readAllBytes(), s.status()));
+      }
+      for (String line = s.readLine(); line != null; line = s.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = SpecJson.mapper().readTree(line);
+        String text = (timestamps && n.has("time") ? n.get("time").asText() + " " : "") + n.path("text").asText();
+        (n.path("stream").asText().equals("stderr") ? err : out).println(text);
+      }
+      out.flush();
+      err.flush();
+    }
+  }
+
+  private int exec(List<String> argv) throws IOException {
+    Flags f = Flags.berth("exec", argv, 2).combining("itd");
+    boolean detach = false;
+    String user = null;
+    String workdir = null;
+    List<String> env = new ArrayList<>();
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "-d", "--detach" -> detach = f.bool(flag);
+        case "-i", "--interactive", "-t", "--tty" -> {
+          throw new EngineException("exec -i/-t through the daemon is not available yet: unset BERTH_HOST to run it locally");
+        }
+        case "-u", "--user" -> user = f.value(flag);
+        case "-w", "--workdir" -> workdir = f.value(flag);
+        case "-e", "--env" -> env.add(f.value(flag));
+        default -> throw f.unknown(flag);
+      }
+    }
+    List<String> pos = f.positionals(2, -1, "-d [-e K=V] [-u USER] [-w DIR] CONTAINER COMMAND [ARG...]");
+    if (!detach) {
+      throw new EngineException("exec through the daemon needs -d for now: unset BERTH_HOST to run it locally");
+    }
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("Cmd", pos.subList(1, pos.size()));
+    body.put("Env", env);
+    if (user != null) {
+      body.put("User", user);
+    }
+    if (workdir != null) {
+      body.put("WorkingDir", workdir);
+    }
+    check(http.postJson("/v1/containers/" + enc(pos.get(0)) + "/exec", body));
+    return 0;
+  }
+
+  private int events(List<String> argv) throws IOException {
+    Flags f = Flags.berth("events", argv, Integer.MAX_VALUE);
+    StringBuilder q = new StringBuilder();
+    String format = null;
+    for (String flag = f.next(); flag != null; flag = f.next()) {
+      switch (flag) {
+        case "--since" -> q.append(q.length() == 0 ? "?" : "&").append("since=")
+            .append(enc(ContainerCommands.time("--since", f.value(flag)).toString()));
+        case "--until" -> q.append(q.length() == 0 ? "?" : "&").append("until=")
+            .append(enc(ContainerCommands.time("--until", f.value(flag)).toString()));
+        case "--format" -> format = f.value(flag);
+        default -> throw f.unknown(flag);
+      }
+    }
+    try (UnixHttpClient.Stream s = http.stream("GET", "/v1/events" + q, null)) {
+      if (s.status() != 200) {
+        throw new EngineException(message(s.body().readAllBytes(), s.status()));
+      }
+      for (String line = s.readLine(); line != null; line = s.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        Event e = SpecJson.mapper().readValue(line, Event.class);
+        if (format != null) {
+          out.println(GoTemplate.render(format, Map.of("Action", e.action(), "ID", e.id(), "Name", String.valueOf(e.name()),
+              "Type", e.type(), "Image", String.valueOf(e.image()))));
+        } else {
+          Instant t = Instant.ofEpochSecond(e.timeNano() / 1_000_000_000L, e.timeNano() % 1_000_000_000L);
+          out.println(t + " " + e.type() + " " + e.action() + " " + e.id() + " (name=" + e.name() + ")");
+        }
+        out.flush();
+      }
+    }
+    return 0;
+  }
+
+  private int volume(List<String> argv) throws IOException {
+    if (argv.isEmpty()) {
+      throw new Flags.UsageException("usage: berth volume create|ls|rm ...");
+    }
+    List<String> rest = argv.subList(1, argv.size());
+    switch (argv.get(0)) {
+      case "ls", "list" -> {
+        out.printf("%-10s %s%n", "DRIVER", "VOLUME NAME");
+        for (JsonNode v : call("GET", "/v1/volumes").json()) {
+          out.println(String.format("%-10s %s", v.path("driver").asText("local"), v.path("name").asText()));
+        }
+      }
+      case "create" -> {
+        if (rest.size() != 1) {
+          throw new Flags.UsageException("usage: berth volume create NAME (through the daemon)");
+        }
+        check(http.postJson("/v1/volumes", Map.of("Name", rest.get(0))));
+        out.println(rest.get(0));
+      }
+      case "rm", "remove" -> {
+        boolean force = rest.contains("-f") || rest.contains("--force");
+        for (String n : rest) {
+          if (!n.startsWith("-")) {
+            call("DELETE", "/v1/volumes/" + enc(n) + "?force=" + force);
+            out.println(n);
+          }
+        }
+      }
+      default -> throw new EngineException("volume " + argv.get(0) + " is not available through the daemon yet");
+    }
+    return 0;
+  }
+
+  private UnixHttpClient.Response call(String method, String target) throws IOException {
+    return check(http.request(method, target, null));
+  }
+
+  /** The response if it is a success (2xx, or 304 "nothing to do"); else the daemon's message as an error. */
+  private static UnixHttpClient.Response check(UnixHttpClient.Response r) {
+    if (r.status() / 100 == 2 || r.status() == 304) {
+      return r;
+    }
+    String msg = message(r.body(), r.status());
+    throw switch (r.status()) {
+      case 404 -> new EngineException.NotFound(msg);
+      case 409 -> new EngineException.Conflict(msg);
+      default -> new EngineException(msg);
+    };
+  }
+
+  private static String message(byte[] body, int status) {
+    try {
+      JsonNode n = SpecJson.mapper().readTree(body);
+      if (n != null && n.has("message")) {
+        return n.get("message").asText();
+      }
+    } catch (IOException e) {
+      // not JSON
+    }
+    return "the daemon answered HTTP " + status + ": " + new String(body, StandardCharsets.UTF_8).strip();
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
