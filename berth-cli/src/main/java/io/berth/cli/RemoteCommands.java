@@ -118,6 +118,7 @@ final class RemoteCommands {
     if (start && !r.detach && (r.interactive || r.tty)) {
       throw new EngineException("run -i/-t through the daemon is not available yet: unset BERTH_HOST to run it locally");
     }
+    Instant before = Instant.now().minusSeconds(1);
     UnixHttpClient.Response created = http.postJson("/v1/containers", r.spec);
     if (created.status() == 404 && created.text().contains("no such image")) {
       if (!r.quiet) {
@@ -138,7 +139,25 @@ final class RemoteCommands {
     }
     printLogs(id, "follow=true&timestamps=false", false);
     UnixHttpClient.Response w = http.post("/v1/containers/" + id + "/wait");
-    return w.status() == 200 ? w.json().path("StatusCode").asInt() : 125;
+    if (w.status() == 200) {
+      return w.json().path("StatusCode").asInt();
+    }
+    return exitFromEvents(id, before); // --rm: the daemon removed it already; its die event remains
+  }
+
+  private int exitFromEvents(String id, Instant since) throws IOException {
+    String q = "?since=" + enc(since.toString()) + "&until=" + enc(Instant.now().plusSeconds(1).toString());
+    try (UnixHttpClient.Stream s = http.stream("GET", "/v1/events" + q, null)) {
+      for (String line = s.readLine(); line != null; line = s.readLine()) {
+        if (!line.isBlank()) {
+          Event e = SpecJson.mapper().readValue(line, Event.class);
+          if (e.id().equals(id) && e.action().equals("die")) {
+            return Integer.parseInt(e.attributes().getOrDefault("exitCode", "125"));
+          }
+        }
+      }
+    }
+    throw new EngineException("container " + id.substring(0, 12) + " is gone and its exit code unknown");
   }
 
   private int stopOrRestart(String command, List<String> argv) {

@@ -355,18 +355,12 @@ public final class Engine implements AutoCloseable {
    */
   private void loopbackUp(int pid) {
     try {
-      Process p = new ProcessBuilder("nsenter", "-t", Integer.toString(pid), "-n", "ip", "link", "set", "lo", "up")
-          .redirectErrorStream(true).start();
-      String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-      if (p.waitFor() != 0) {
-        config.warn().accept("cannot bring up lo in the container: " + said);
-      }
-    } catch (IOException e) {
-      config.warn().accept("cannot bring up lo in the container (nsenter and ip from util-linux and iproute2): " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      Libc.loopbackUp(pid);
+    } catch (RuntimeException e) {
+      config.warn().accept("cannot bring up lo in the container: " + e.getMessage());
     }
   }
+
 
   private static Path initBinary(ContainerSpec spec) {
     if (!spec.init()) {
@@ -600,11 +594,15 @@ public final class Engine implements AutoCloseable {
   /** Waits until the container is no longer running; returns it (its exit code in the state). */
   public Container waitUntilExited(Container ctr, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    long pause = 5;
     Container c = get(ctr.id());
+    Path exitFile = shimDir(ctr.id()).resolve("exit.json");
     while (c.state().isRunning() && System.nanoTime() < deadline) {
-      sleep(pause);
-      pause = Math.min(100, pause * 2);
+      // A stat a millisecond until the shim has written the exit (or 100 ms passed): the
+      // record itself is read only when something may have changed.
+      long until = Math.min(deadline, System.nanoTime() + 100_000_000L);
+      while (!Files.exists(exitFile) && System.nanoTime() < until) {
+        sleep(1);
+      }
       c = get(ctr.id());
     }
     return c;

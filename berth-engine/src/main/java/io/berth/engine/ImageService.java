@@ -152,21 +152,29 @@ public final class ImageService implements AutoCloseable {
     if (!pull) {
       throw new ImageNotFoundException("image \"" + nameOrId + "\" not found; pull it first or run 'berth images'");
     }
+    return pullOrLocal(nameOrId, true, progress);
+  }
+
+  /**
+   * Pulls; when no registry answers for busybox, builds Berth's embedded default instead (the
+   * host's busybox-static as localhost/busybox:latest).
+   */
+  public ImageRecord pullOrLocal(String reference, boolean tlsVerify, Consumer<ImagePuller.Progress> progress) {
     try {
-      return pull(nameOrId, true, progress);
+      return pull(reference, tlsVerify, progress);
     } catch (io.berth.image.pull.PullException | io.berth.image.registry.RegistryException e) {
-      if (LocalImages.isBusyboxName(nameOrId) && Files.isRegularFile(LocalImages.HOST_BUSYBOX)) {
-        // Berth's embedded default: with no registry in reach, busybox is made from the host's
+      if (LocalImages.isBusyboxName(reference) && Files.isRegularFile(LocalImages.HOST_BUSYBOX)) {
         try {
           return LocalImages.busybox(this);
         } catch (IOException io) {
           e.addSuppressed(io);
         }
       }
-      throw new EngineException("image \"" + nameOrId + "\" is not stored here, and pulling it failed: "
+      throw new EngineException("image \"" + reference + "\" is not stored here, and pulling it failed: "
           + e.getMessage(), e);
     }
   }
+
 
   /**
    * Makes an image of a root filesystem tarball (plain, gzip or zstd): one layer, and {@code

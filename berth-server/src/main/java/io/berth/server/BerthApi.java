@@ -404,7 +404,7 @@ public final class BerthApi {
     if (ref == null || ref.isEmpty()) {
       throw HttpException.badRequest("pull needs ?reference=IMAGE");
     }
-    return Response.json(200, image(engine.images().pull(ref, r.queryBool("tlsVerify", true), p -> {})));
+    return Response.json(200, image(engine.images().pullOrLocal(ref, r.queryBool("tlsVerify", true), p -> {})));
   }
 
   private Response createVolume(Request r) {

@@ -99,6 +99,14 @@ public final class Libc {
     static final MethodHandle H = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
   }
 
+  private static final class SETNS_ {
+    static final MethodHandle H = fn("setns", JAVA_INT, JAVA_INT, JAVA_INT);
+  }
+
+  private static final class IOCTL_ {
+    static final MethodHandle H = fn("ioctl", JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
+  }
+
   private static final class KILL_ {
     static final MethodHandle H = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
   }
@@ -429,6 +437,61 @@ public final class Libc {
       }
     } catch (Throwable t) {
       throw rethrow(t);
+    }
+  }
+
+  public static final int CLONE_NEWNET = 0x40000000;
+  private static final long SIOCGIFFLAGS = 0x8913;
+  private static final long SIOCSIFFLAGS = 0x8914;
+  private static final short IFF_UP = 0x1;
+
+  /**
+   * Sets the loopback interface of {@code pid}'s network namespace up, as the CNI loopback plugin
+   * would: setns(2) on a thread of its own (a thread's network namespace is its own), then
+   * SIOCSIFFLAGS on a datagram socket of that namespace. The thread ends with the call, so no
+   * other code ever runs in the container's namespace.
+   */
+  public static void loopbackUp(int pid) {
+    int nsFd = open("/proc/" + pid + "/ns/net", O_RDONLY | O_CLOEXEC, 0);
+    RuntimeException[] failure = new RuntimeException[1];
+    Thread t = Thread.ofPlatform().name("netns-lo-" + pid).start(() -> {
+      try (Arena a = Arena.ofConfined()) {
+        MemorySegment st = a.allocate(CALL_STATE);
+        if ((int) SETNS_.H.invokeExact(st, nsFd, CLONE_NEWNET) != 0) {
+          throw fail("setns into the network namespace of " + pid, st);
+        }
+        int sock = (int) SOCKET_.H.invokeExact(st, 2 /* AF_INET */, 2 | O_CLOEXEC /* SOCK_DGRAM */, 0);
+        if (sock < 0) {
+          throw fail("socket in the network namespace of " + pid, st);
+        }
+        try {
+          MemorySegment ifr = a.allocate(40); // struct ifreq: name[16], then the flags (a short)
+          ifr.setString(0, "lo");
+          if ((int) IOCTL_.H.invokeExact(st, sock, SIOCGIFFLAGS, ifr) != 0) {
+            throw fail("SIOCGIFFLAGS lo", st);
+          }
+          ifr.set(JAVA_SHORT, 16, (short) (ifr.get(JAVA_SHORT, 16) | IFF_UP));
+          if ((int) IOCTL_.H.invokeExact(st, sock, SIOCSIFFLAGS, ifr) != 0) {
+            throw fail("SIOCSIFFLAGS lo up", st);
+          }
+        } finally {
+          closeQuietly(sock);
+        }
+      } catch (RuntimeException e) {
+        failure[0] = e;
+      } catch (Throwable e) {
+        failure[0] = rethrow(e);
+      }
+    });
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeQuietly(nsFd);
+    }
+    if (failure[0] != null) {
+      throw failure[0];
     }
   }
 
