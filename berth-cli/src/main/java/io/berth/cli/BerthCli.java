@@ -6,6 +6,7 @@ import io.berth.image.meta.ImageNotFoundException;
 import io.berth.image.pull.PullException;
 import io.berth.image.registry.RegistryException;
 import io.berth.image.snapshot.SnapshotException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -114,7 +115,7 @@ public final class BerthCli {
           command = "ps";
         }
       }
-      return switch (command) {
+    return switch (command) {
         case "pull" -> images.pull(argv);
         case "push" -> images.push(argv);
         case "login" -> images.login(argv, System.in);
@@ -126,33 +127,47 @@ public final class BerthCli {
         case "tag" -> images.tag(argv);
         case "rmi" -> images.rmi(argv);
         case "image" -> image(images, argv);
-        case "serve" -> io.berth.server.Daemon.serve(root, runRoot, conf, argv, System.out, System.err);
+        case "serve" -> {
+          Path r = root;
+          Path rr = runRoot;
+          yield io.berth.server.Daemon.serve(root, runRoot, conf, argv, System.out, System.err,
+              engine -> CliService.start(engine, r, rr, conf));
+        }
         default -> url != null && !url.isEmpty() && !command.equals("serve") && !command.equals("cleanup")
             ? new RemoteCommands(RemoteCommands.socketOf(url), System.out, System.err).run(command, argv)
             : containers(command, argv, root, runRoot, registriesConf, conf, images);
       };
+    } catch (Exception e) {
+      return report(e, System.out, System.err);
+    }
+  }
+
+  /** What a failed command says and returns: podman's exit codes, one line on stderr. */
+  static int report(Exception failure, PrintStream out, PrintStream err) {
+    try {
+      throw failure;
     } catch (RunFlags.Help e) {
-      System.out.println(e.getMessage());
+      out.println(e.getMessage());
       return 0;
     } catch (io.berth.engine.EngineException e) {
-      System.err.println("berth: " + e.getMessage());
+      err.println("berth: " + e.getMessage());
       return 125;
     } catch (Flags.UsageException e) {
-      System.err.println("berth: " + e.getMessage());
+      err.println("berth: " + e.getMessage());
       return 2;
     } catch (PullException | RegistryException | SnapshotException | ImageNotFoundException
         | ImageInUseException | ImageDatabaseException | IllegalArgumentException
         | io.berth.image.push.PushException | io.berth.image.transport.TransportException
         | io.berth.image.registry.RegistriesConf.InvalidConfigException e) {
-      System.err.println("berth: " + e.getMessage());
+      err.println("berth: " + e.getMessage());
       return 125;
     } catch (Exception e) {
       String msg = RuntimeCli.describe(e);
       if (msg == null) {
-        e.printStackTrace();
+        e.printStackTrace(err);
         return 125;
       }
-      System.err.println("berth: " + msg);
+      err.println("berth: " + msg);
       return 125;
     }
   }
@@ -181,36 +196,41 @@ public final class BerthCli {
         .withExitCommand(home == null ? null : exit)
         .withWarn(m -> System.err.println("berth: warning: " + m));
     try (io.berth.engine.Engine engine = io.berth.engine.Engine.open(config)) {
-      ContainerCommands c = new ContainerCommands(engine, System.out, System.err);
-      return switch (command) {
-        case "run" -> c.run(argv);
-        case "create" -> c.create(argv);
-        case "start" -> c.start(argv);
-        case "stop" -> c.stop(argv);
-        case "restart" -> c.restart(argv);
-        case "kill" -> c.kill(argv);
-        case "rm" -> c.rm(argv);
-        case "ps" -> c.ps(argv);
-        case "logs" -> c.logs(argv);
-        case "exec" -> c.exec(argv);
-        case "attach" -> c.attach(argv);
-        case "wait" -> c.waitFor(argv);
-        case "inspect" -> c.inspect(argv, images);
-        case "top" -> c.top(argv);
-        case "pause" -> c.pause(argv, true);
-        case "unpause" -> c.pause(argv, false);
-        case "rename" -> c.rename(argv);
-        case "volume" -> c.volume(argv);
-        case "cleanup" -> c.cleanup(argv);
-        case "events" -> new SystemCommands(engine, System.out).events(argv);
-        case "healthcheck" -> new SystemCommands(engine, System.out).healthcheck(argv);
-        case "stats" -> new SystemCommands(engine, System.out).stats(argv);
-        case "port" -> new SystemCommands(engine, System.out).port(argv);
-        case "system" -> new SystemCommands(engine, System.out).system(argv, images);
-        case "cp" -> new CopyCommand(engine).run(argv);
-        default -> throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
-      };
+      return dispatch(new ContainerCommands(engine, System.out, System.err), engine, images, command, argv, System.out);
     }
+  }
+
+  /** A container command on an open engine, with these streams (this process's or a client's). */
+  static int dispatch(ContainerCommands c, io.berth.engine.Engine engine, ImageCommands images, String command,
+      List<String> argv, PrintStream out) throws Exception {
+    return switch (command) {
+      case "run" -> c.run(argv);
+      case "create" -> c.create(argv);
+      case "start" -> c.start(argv);
+      case "stop" -> c.stop(argv);
+      case "restart" -> c.restart(argv);
+      case "kill" -> c.kill(argv);
+      case "rm" -> c.rm(argv);
+      case "ps" -> c.ps(argv);
+      case "logs" -> c.logs(argv);
+      case "exec" -> c.exec(argv);
+      case "attach" -> c.attach(argv);
+      case "wait" -> c.waitFor(argv);
+      case "inspect" -> c.inspect(argv, images);
+      case "top" -> c.top(argv);
+      case "pause" -> c.pause(argv, true);
+      case "unpause" -> c.pause(argv, false);
+      case "rename" -> c.rename(argv);
+      case "volume" -> c.volume(argv);
+      case "cleanup" -> c.cleanup(argv);
+      case "events" -> new SystemCommands(engine, out).events(argv);
+      case "healthcheck" -> new SystemCommands(engine, out).healthcheck(argv);
+      case "stats" -> new SystemCommands(engine, out).stats(argv);
+      case "port" -> new SystemCommands(engine, out).port(argv);
+      case "system" -> new SystemCommands(engine, out).system(argv, images);
+      case "cp" -> new CopyCommand(engine).run(argv);
+      default -> throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
+    };
   }
 
   /** --registries-conf, else /etc/berth/registries.conf, else the containers one (podman's). */

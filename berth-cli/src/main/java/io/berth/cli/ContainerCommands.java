@@ -10,8 +10,6 @@ import io.berth.runtime.Runtime;
 import io.berth.runtime.Signals;
 import io.berth.runtime.shim.CriLog;
 import io.berth.runtime.shim.ShimClient;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,10 +32,17 @@ final class ContainerCommands {
   private final PrintStream out;
   private final PrintStream err;
 
+  private final Stdio stdio;
+
   ContainerCommands(Engine engine, PrintStream out, PrintStream err) {
+    this(engine, out, err, Stdio.own());
+  }
+
+  ContainerCommands(Engine engine, PrintStream out, PrintStream err, Stdio stdio) {
     this.engine = engine;
     this.out = out;
     this.err = err;
+    this.stdio = stdio;
   }
 
   // ---- run, create, start ----
@@ -94,7 +99,7 @@ final class ContainerCommands {
    */
   private int foreground(Container c, boolean stdin, boolean tty, String detachKeys, boolean removeIfAsked) {
     int[] code = {-1};
-    Attach session = new Attach(stdin, tty, detachKeys);
+    Attach session = new Attach(stdin, tty, detachKeys, stdio);
     Thread[] attachThread = new Thread[1];
     try {
       engine.start(c.id(), (ctr, shimDir) -> {
@@ -141,7 +146,7 @@ final class ContainerCommands {
   }
 
   private void forwardSignals(String id, boolean tty) {
-    if (tty) {
+    if (tty || stdio.lent()) { // lent: the daemon's signal handlers are not this client's
       return; // the terminal sends ^C to the container itself
     }
     for (String name : List.of("TERM", "INT", "HUP", "USR1", "USR2")) {
@@ -164,17 +169,19 @@ final class ContainerCommands {
     final boolean stdin;
     final boolean tty;
     final byte[] detachSequence;
+    final Stdio stdio;
     volatile boolean detached;
     String savedTty;
 
-    Attach(boolean stdin, boolean tty, String detachKeys) {
+    Attach(boolean stdin, boolean tty, String detachKeys, Stdio stdio) {
       this.stdin = stdin;
       this.tty = tty;
       this.detachSequence = DetachKeys.parse(detachKeys);
+      this.stdio = stdio;
     }
 
     void prepare(ShimClient client) {
-      if (tty) {
+      if (tty && !stdio.lent()) {
         String size = ConsoleProxy.stty("size");
         if (size != null && size.matches("\\d+ \\d+")) {
           String[] rc = size.split(" ");
@@ -190,11 +197,11 @@ final class ContainerCommands {
     }
 
     int run(ShimClient client) {
-      OutputStream o = new FileOutputStream(FileDescriptor.out);
-      OutputStream e = new FileOutputStream(FileDescriptor.err);
+      OutputStream o = stdio.out();
+      OutputStream e = stdio.err();
       InputStream in = null;
       if (stdin) {
-        in = new DetachKeys.Filter(System.in, detachSequence, () -> {
+        in = new DetachKeys.Filter(stdio.in(), detachSequence, () -> {
           detached = true;
           client.detach();
         });
@@ -225,7 +232,7 @@ final class ContainerCommands {
     if (!c.state().isRunning()) {
       throw new EngineException.Conflict("you cannot attach to a stopped container, start it first");
     }
-    Attach session = new Attach(!noStdin && c.spec().openStdin(), c.spec().tty(), keys);
+    Attach session = new Attach(!noStdin && c.spec().openStdin(), c.spec().tty(), keys, stdio);
     ShimClient client = ShimClient.connect(engine.shimDir(c.id()));
     session.prepare(client);
     int code = session.run(client);
@@ -361,6 +368,11 @@ final class ContainerCommands {
   // ---- ps ----
 
   int ps(List<String> args) {
+    return ps(args, all -> engine.list(), out);
+  }
+
+  /** ps over a source of containers (this engine's, or a daemon's): flags, filters and output. */
+  static int ps(List<String> args, java.util.function.Function<Boolean, List<Container>> source, PrintStream out) {
     Flags f = Flags.berth("ps", args, Integer.MAX_VALUE).combining("aqls");
     boolean all = false;
     boolean quiet = false;
@@ -383,7 +395,7 @@ final class ContainerCommands {
     f.positionals(0, 0, "[-a] [-q] [--no-trunc] [--format FORMAT] [--filter KEY=VALUE]");
     PsFilter.validate(filters);
     List<Container> list = new ArrayList<>();
-    for (Container c : engine.list()) {
+    for (Container c : source.apply(all || latest)) {
       if ((all || latest || c.state().isRunning()) && PsFilter.matches(c, filters)) {
         list.add(c);
       }
@@ -412,11 +424,7 @@ final class ContainerCommands {
     }
     String template = format != null ? format
         : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-    if (format == null) {
-      out.print(GoTemplate.table(template, rows, PsRow.HEADERS, true));
-    } else {
-      out.print(GoTemplate.table(template, rows, PsRow.HEADERS, false));
-    }
+    out.print(GoTemplate.table(template, rows, PsRow.HEADERS, format == null));
     return 0;
   }
 
@@ -448,8 +456,8 @@ final class ContainerCommands {
     }
     Container c = engine.get(f.positionals(1, 1, "[-f] [-t] [--tail N] [--since TIME] CONTAINER").get(0));
     CriLog log = new CriLog(engine.logPath(c.id()));
-    OutputStream o = new FileOutputStream(FileDescriptor.out);
-    OutputStream e = new FileOutputStream(FileDescriptor.err);
+    OutputStream o = stdio.out();
+    OutputStream e = stdio.err();
     boolean ts = timestamps;
     Instant end = until;
     java.util.function.Consumer<CriLog.Entry> sink = entry -> {
@@ -546,15 +554,17 @@ final class ContainerCommands {
         throw new java.io.UncheckedIOException(e);
       }
     }
-    int[] stdio = CreateOptions.INHERIT;
+    int[] fds = stdio.fds();
     int devNull = -1;
     if (!interactive) {
       devNull = io.berth.sys.Libc.open("/dev/null", io.berth.sys.Libc.O_RDWR | io.berth.sys.Libc.O_CLOEXEC, 0);
-      stdio = new int[] {devNull, 1, 2};
+      fds = new int[] {devNull, fds[1], fds[2]};
     }
     try {
-      int pid = engine.exec(pos.get(0), spec, new CreateOptions(null, null, 0, false, stdio));
-      SignalForwarder.forward(pid);
+      int pid = engine.exec(pos.get(0), spec, new CreateOptions(null, null, 0, false, fds));
+      if (!stdio.lent()) {
+        SignalForwarder.forward(pid);
+      }
       return Runtime.waitFor(pid);
     } catch (EngineException e) {
       if (!(e.getCause() instanceof io.berth.runtime.ContainerException)) {

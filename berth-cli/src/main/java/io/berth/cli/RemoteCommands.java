@@ -224,44 +224,14 @@ final class RemoteCommands {
     return out;
   }
 
-  private int ps(List<String> argv) throws IOException {
-    Flags f = Flags.berth("ps", argv, Integer.MAX_VALUE).combining("aq");
-    boolean all = false;
-    boolean quiet = false;
-    boolean noTrunc = false;
-    String format = null;
-    List<String> filters = new ArrayList<>();
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-a", "--all" -> all = f.bool(flag);
-        case "-q", "--quiet" -> quiet = f.bool(flag);
-        case "--no-trunc" -> noTrunc = f.bool(flag);
-        case "--format" -> format = f.value(flag);
-        case "-f", "--filter" -> filters.add(f.value(flag));
-        default -> throw f.unknown(flag);
+  private int ps(List<String> argv) {
+    return ContainerCommands.ps(argv, all -> {
+      try {
+        return containers(all);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
-    }
-    List<Container> list = new ArrayList<>();
-    for (Container c : containers(all)) {
-      if (PsFilter.matches(c, filters)) {
-        list.add(c);
-      }
-    }
-    list = list.reversed();
-    if (quiet) {
-      for (Container c : list) {
-        out.println(noTrunc ? c.id() : c.shortId());
-      }
-      return 0;
-    }
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (Container c : list) {
-      rows.add(PsRow.of(c, noTrunc));
-    }
-    String template = format != null ? format
-        : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
-    out.print(GoTemplate.table(template, rows, PsRow.HEADERS, format == null));
-    return 0;
+    }, out);
   }
 
   private int inspect(List<String> argv) throws IOException {

@@ -110,7 +110,16 @@ final class InitProcess {
     } catch (RuntimeException e) {
       if (pid > 0) {
         Libc.kill(pid, Libc.SIGKILL);
-        Libc.waitpid(pid, Libc.WNOHANG);
+        // The first stage goes first: until it has exited the process may still be its child.
+        // Then a blocking wait, not WNOHANG: a zombie left behind would outlive us under a PID 1
+        // that does not reap, and a zombie in the container's pid namespace keeps the container's
+        // init from ever finishing its exit. After SIGKILL the wait is short; ECHILD (not ours to
+        // reap) returns at once.
+        if (helper > 0) {
+          launcher.reap(helper);
+          helper = -1;
+        }
+        Libc.waitpid(pid, 0);
       }
       throw e instanceof SysException s ? new ContainerException(s.getMessage(), s) : e;
     } finally {

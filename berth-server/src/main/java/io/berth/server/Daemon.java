@@ -345,6 +345,16 @@ public final class Daemon implements AutoCloseable {
    */
   public static int serve(Path root, Path runRoot, RegistriesConf registries, List<String> args,
       PrintStream out, PrintStream err) throws IOException, InterruptedException {
+    return serve(root, runRoot, registries, args, out, err, null);
+  }
+
+  /**
+   * As above, with {@code companion} started on the daemon's engine once it serves (and closed
+   * when it stops): the command line's fast path lives in berth-cli, which this module cannot see.
+   */
+  public static int serve(Path root, Path runRoot, RegistriesConf registries, List<String> args,
+      PrintStream out, PrintStream err, java.util.function.Function<Engine, AutoCloseable> companion)
+      throws IOException, InterruptedException {
     Path socket = runRoot.resolve("berth.sock");
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
@@ -380,11 +390,15 @@ public final class Daemon implements AutoCloseable {
         err.println("berth serve: " + e.getMessage());
         return 125;
       }
-      try (d) {
+      try (d; AutoCloseable extra = companion == null ? null : companion.apply(engine)) {
         SignalHandling.onTermination(stop::countDown);
         log.accept("serving the Berth API on " + socket.toAbsolutePath() + " (pid " + ProcessHandle.current().pid() + ")");
         stop.await();
         log.accept("stopping; the containers keep running");
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException(e);
       }
     }
     return 0;

@@ -64,7 +64,14 @@ class CommandsTest extends ConformanceBase {
     ok(rt.run(tmp, "exec", "--detach", "--pid-file", pidFile.toString(), id, "sleep", "77"));
     String pid = Files.readString(pidFile);
     assertTrue(pid.matches("\\d+"), pid);
-    assertEquals("sleep", Files.readString(Path.of("/proc", pid, "comm")).trim());
+    // runc writes the pid file before its init has exec'd the process: give it a moment
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    String comm = Files.readString(Path.of("/proc", pid, "comm")).trim();
+    while (!comm.equals("sleep") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      comm = Files.readString(Path.of("/proc", pid, "comm")).trim();
+    }
+    assertEquals("sleep", comm);
     var ps = SpecJson.parse(ok(rt.run(tmp, "ps", "--format", "json", id)).out().getBytes(), JsonNode.class, "ps");
     assertTrue(ps.toString().contains(pid), "the exec'd process is in the container's cgroup: " + ps);
     var user = ok(rt.run(tmp, "exec", "--user", "7:8", "--cap", "CAP_NET_RAW", id, "sh", "-c", "echo $(id -u):$(id -g)"));

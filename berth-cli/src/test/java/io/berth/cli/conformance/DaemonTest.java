@@ -234,4 +234,35 @@ class DaemonTest {
     assertEquals(125, tty.code());
     assertTrue(tty.err().contains("unset BERTH_HOST"), tty.err());
   }
+
+  @Test
+  void withADaemonOnTheRunRootTheCommandRunsInIt() throws Exception {
+    startDaemon();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.exists(runRoot.resolve("cli.sock")) && System.nanoTime() < deadline) {
+      Thread.sleep(20); // it opens right after the API's socket
+    }
+    assertTrue(Files.exists(runRoot.resolve("cli.sock")), "the daemon serves the command line's fast path");
+    // No JVM can start for the command: what runs it is the daemon, through the native client.
+    Map<String, String> noJava = Map.of("BERTH_JAVA", "/bin/false");
+    BerthCommand.Result fg = BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "run", "--rm",
+        "busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertEquals(3, fg.code(), fg.err());
+    assertEquals("out\n", fg.out());
+    assertEquals("err\n", fg.err());
+    BerthCommand.Result d = BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "run", "-d",
+        "--name", "fast1", "busybox", "sleep", "60");
+    assertEquals(0, d.code(), d.err());
+    BerthCommand.Result piped = BerthCommand.run(base, root, noJava, "piped\n", "--run-root", runRoot.toString(),
+        "exec", "-i", "fast1", "cat");
+    assertEquals("piped\n", piped.out(), piped.err());
+    BerthCommand.Result missing = BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "stop", "nosuch");
+    assertEquals(125, missing.code());
+    assertEquals("berth: no such container: nosuch\n", missing.err());
+    // A terminal is the client's own: the daemon says "fallback", and then a JVM is needed.
+    BerthCommand.Result tty = BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "run", "-t",
+        "busybox", "true");
+    assertEquals(1, tty.code(), "/bin/false ran in the JVM's place: " + tty.err());
+    assertEquals(0, BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "rm", "-f", "fast1").code());
+  }
 }
