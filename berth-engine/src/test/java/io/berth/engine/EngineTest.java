@@ -279,4 +279,36 @@ class EngineTest {
     assertEquals(List.of("create", "start", "die", "destroy"), events.stream().map(Event::action).toList());
     assertEquals("5", events.get(2).attributes().get("exitCode"));
   }
+
+  @Test
+  void theImagesVolumesStopSignalAndHealthcheckApply() throws Exception {
+    Path tar = base.resolve("img.tar");
+    Path rootfs = Files.createDirectories(base.resolve("imgroot/bin"));
+    Files.copy(Path.of("/bin/busybox"), rootfs.resolve("busybox"));
+    for (String a : List.of("sh", "sleep", "true", "cat")) {
+      Files.createSymbolicLink(rootfs.resolve(a), Path.of("busybox"));
+    }
+    assertEquals(0, new ProcessBuilder("tar", "-C", base.resolve("imgroot").toString(), "-cf", tar.toString(), ".")
+        .inheritIO().start().waitFor());
+    io.berth.image.spec.ImageConfig.Config config = new io.berth.image.spec.ImageConfig.Config(null, null,
+        List.of("PATH=/bin", "FROM_IMAGE=yes"), null,
+        List.of("sh", "-c", "trap 'exit 7' USR2; echo $FROM_IMAGE > /data/f; while :; do sleep 0.1; done"),
+        java.util.Set.of("/data"), "/", null, "SIGUSR2", null,
+        new io.berth.image.spec.ImageConfig.Healthcheck(List.of("CMD", "true"), 1_000_000_000L, null, null, null, 2),
+        null, null);
+    engine.images().importTarball(tar, "localhost/withconfig:1", config);
+    Container c = engine.create(ContainerSpec.builder("localhost/withconfig:1").build(), p -> {});
+    String volume = c.anonymousVolumes().get("/data");
+    assertTrue(volume != null && engine.volumes().find(volume).isPresent(), "the image's VOLUME became a volume");
+    ContainerSpec.Health h = engine.health(c).orElseThrow();
+    assertEquals(List.of("CMD", "true"), h.test());
+    assertEquals(1_000_000_000L, h.interval());
+    assertEquals(2, h.retries());
+    engine.start(c.id());
+    Engine.sleep(300);
+    assertEquals(ContainerState.HealthState.HEALTHY, engine.runHealthCheck(c.id()).status());
+    Container stopped = engine.stop(c.id(), 20);
+    assertEquals(7, stopped.state().exitCode(), "the image's StopSignal (SIGUSR2) was sent");
+    assertEquals("yes\n", Files.readString(Path.of(engine.volumes().get(volume).mountpoint()).resolve("f")));
+  }
 }
