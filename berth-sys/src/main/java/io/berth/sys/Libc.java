@@ -551,6 +551,11 @@ public final class Libc {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
   }
 
+  /** Stops being a child subreaper: orphans go past this process again. */
+  public static void stopBeingSubreaper() {
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+
   private static void prctl(int option, long arg) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);

@@ -70,6 +70,31 @@ class DaemonTest {
     }
   }
 
+  /**
+   * This JVM is shared with the other conformance classes: it stops adopting orphans (their
+   * containers would otherwise end up its zombies, and a zombie pins its cgroup), and reaps the
+   * ones it adopted.
+   */
+  @org.junit.jupiter.api.AfterAll
+  static void stopAdopting() throws Exception {
+    Libc.stopBeingSubreaper();
+    reapShims();
+    long self = ProcessHandle.current().pid();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          if (Long.parseLong(f[1]) == self && f[0].equals("Z")) {
+            Libc.waitpid(Integer.parseInt(p.getFileName().toString()), Libc.WNOHANG);
+          }
+        } catch (IOException e) {
+          // gone
+        }
+      }
+    }
+  }
+
   /** Reaps this JVM's berth-shim children once they have exited (a few seconds at most). */
   static void reapShims() throws IOException, InterruptedException {
     long self = ProcessHandle.current().pid();
