@@ -19,7 +19,8 @@ import java.util.Map;
  *
  * <pre>
  * EngineReport --figure KEY=UNIT=TITLE... [--hyperfine KEY=FILE]... [--samples FILE]...
- *              [--skipped ENGINE=REASON]... [--meta GROUP.KEY=VALUE]...
+ *              [--from-json FILE]... [--skipped ENGINE=REASON]... [--meta GROUP.KEY=VALUE]...
+ *              [--section TITLE] [--written-by TEXT] [--also-compare ROW]...
  *              [--json FILE] [--markdown FILE] [--results-link PATH]
  * </pre>
  *
@@ -29,14 +30,26 @@ import java.util.Map;
  *       round of a round-robin measurement: the samples add up.
  *   <li>{@code --samples}: tab-separated lines {@code FIGURE ENGINE VALUE}, the value in the
  *       figure's unit.
- *   <li>{@code --markdown}: the file whose section "## Engine" is replaced (or appended, or the
+ *   <li>{@code --from-json}: a document this class wrote with {@code --json}: its figures and
+ *       samples are added (so {@code bench/run} prints one table of every scenario group).
+ *   <li>{@code --also-compare}: a Berth row (e.g. "berth (daemon)") that gets its own ratio column,
+ *       "ROW ÷ engine", in the figures that have it.
+ *   <li>{@code --section}: the heading of the section written (default "Engine"); each scenario
+ *       group ({@code bench/run}) has its own, with its own {@code --written-by} sentence.
+ *   <li>{@code --markdown}: the file whose section "## TITLE" is replaced (or appended, or the
  *       file created); every other section is kept as it is.
  * </ul>
+ *
+ * <p>The ratio's numerator is the figure's row named "berth" or, when there is none (daemon,
+ * library, pull scenarios), its first row whose name starts with "berth": a figure lists Berth's
+ * rows first.
  */
 public final class EngineReport {
   /** Berth's own row: the numerator of every ratio. */
   static final String REFERENCE = "berth";
   static final String SECTION = "## Engine";
+  static final String WRITTEN_BY = "Written by `scripts/bench-engine` (what is measured and how: "
+      + "[bench/README.md](../bench/README.md#engine-berth-beside-podman-containerd-and-docker)); do not edit by hand.";
 
   record Figure(String key, String unit, String title) {}
 
@@ -50,6 +63,8 @@ public final class EngineReport {
   static final class Data {
     final List<Figure> figures = new ArrayList<>();
     final Map<String, Map<String, List<Double>>> samples = new LinkedHashMap<>();
+    /** Berth rows that get a ratio column of their own (e.g. "berth (daemon)"), beside Berth's. */
+    final List<String> alsoCompared = new ArrayList<>();
 
     void add(String figure, String engine, double value) {
       if (figures.stream().noneMatch(f -> f.key().equals(figure))) {
@@ -73,6 +88,8 @@ public final class EngineReport {
     Path json = null;
     Path markdown = null;
     String resultsLink = null;
+    String section = SECTION;
+    String writtenBy = WRITTEN_BY;
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -96,6 +113,10 @@ public final class EngineReport {
           addHyperfine(data, v.substring(0, eq), mapper.readTree(Path.of(v.substring(eq + 1)).toFile()));
         }
         case "--samples" -> addSamples(data, Files.readAllLines(Path.of(v)));
+        case "--from-json" -> addJson(data, mapper.readTree(Path.of(v).toFile()));
+        case "--section" -> section = "## " + v;
+        case "--also-compare" -> data.alsoCompared.add(v);
+        case "--written-by" -> writtenBy = v;
         case "--skipped" -> {
           int eq = v.indexOf('=');
           skipped.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
@@ -117,7 +138,8 @@ public final class EngineReport {
     }
     if (markdown != null) {
       String old = Files.exists(markdown) ? Files.readString(markdown) : null;
-      Files.writeString(markdown, replaceSection(old, section(data, meta, skipped, resultsLink)));
+      Files.writeString(markdown, replaceSection(old, section,
+          section(section, writtenBy, data, meta, skipped, resultsLink)));
     }
   }
 
@@ -125,6 +147,21 @@ public final class EngineReport {
     for (JsonNode r : doc.path("results")) {
       for (JsonNode t : r.path("times")) {
         data.add(figure, r.path("command").asText(), t.asDouble() * 1000);
+      }
+    }
+  }
+
+  /** Figures and samples of a document written with --json; a figure already named keeps its title. */
+  static void addJson(Data data, JsonNode doc) {
+    for (JsonNode f : doc.path("figures")) {
+      String key = f.path("figure").asText();
+      if (data.figures.stream().noneMatch(x -> x.key().equals(key))) {
+        data.figures.add(new Figure(key, f.path("unit").asText(), f.path("title").asText()));
+      }
+      for (JsonNode r : f.path("results")) {
+        for (JsonNode v : r.path("samples")) {
+          data.add(key, r.path("engine").asText(), v.asDouble());
+        }
       }
     }
   }
@@ -144,12 +181,36 @@ public final class EngineReport {
 
   /** Berth's median over this row's median; null for Berth's own row or without a Berth row. */
   static Double ratio(List<Row> rows, Row row) {
-    if (row.engine().equals(REFERENCE)) {
+    Row ref = reference(rows);
+    if (ref == null || row.engine().startsWith(REFERENCE)) {
+      return null;
+    }
+    return ref.stats().median() / row.stats().median();
+  }
+
+  /** {@code name}'s median over this row's; null for Berth's rows or when the figure has no such row. */
+  static Double ratioOf(String name, List<Row> rows, Row row) {
+    if (row.engine().startsWith(REFERENCE)) {
       return null;
     }
     for (Row r : rows) {
-      if (r.engine().equals(REFERENCE)) {
+      if (r.engine().equals(name)) {
         return r.stats().median() / row.stats().median();
+      }
+    }
+    return null;
+  }
+
+  /** The row named "berth", else the first whose name starts with "berth", else none. */
+  static Row reference(List<Row> rows) {
+    for (Row r : rows) {
+      if (r.engine().equals(REFERENCE)) {
+        return r;
+      }
+    }
+    for (Row r : rows) {
+      if (r.engine().startsWith(REFERENCE)) {
+        return r;
       }
     }
     return null;
@@ -172,25 +233,38 @@ public final class EngineReport {
       boolean first = true;
       for (Row r : rows) {
         Stats s = r.stats();
-        Double x = ratio(rows, r);
-        out.add(new String[] {
+        List<String> c = new ArrayList<>(List.of(
             first ? f.title() + " (" + f.unit() + ")" : "",
             r.engine(),
             Integer.toString(s.n()),
             format(f.unit(), s.median()),
             format(f.unit(), s.min()) + "–" + format(f.unit(), s.max()),
             format(f.unit(), s.stddev()),
-            x == null ? "-" : String.format("%.2f", x)});
+            ratioCell(ratio(rows, r))));
+        for (String name : data.alsoCompared) {
+          c.add(ratioCell(ratioOf(name, rows, r)));
+        }
+        out.add(c.toArray(String[]::new));
         first = false;
       }
     }
     return out;
   }
 
+  private static String ratioCell(Double x) {
+    return x == null ? "-" : String.format("%.2f", x);
+  }
+
   private static final String[] HEADER = {"figure", "engine", "n", "median", "min–max", "stddev", "berth ÷ engine"};
 
+  static String[] header(Data data) {
+    List<String> h = new ArrayList<>(List.of(HEADER));
+    data.alsoCompared.forEach(name -> h.add(name + " ÷ engine"));
+    return h.toArray(String[]::new);
+  }
+
   static String table(Data data) {
-    Table t = new Table(HEADER);
+    Table t = new Table(header(data));
     for (String[] c : cells(data)) {
       t.row((Object[]) c);
     }
@@ -199,20 +273,20 @@ public final class EngineReport {
 
   static String markdownTable(Data data) {
     StringBuilder b = new StringBuilder();
-    b.append("| ").append(String.join(" | ", HEADER)).append(" |\n");
-    b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+    b.append("| ").append(String.join(" | ", header(data))).append(" |\n");
+    b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |").append(" ---: |".repeat(data.alsoCompared.size())).append('\n');
     for (String[] c : cells(data)) {
       b.append("| ").append(String.join(" | ", c)).append(" |\n");
     }
     return b.toString();
   }
 
-  /** The "## Engine" section: when, where, with what, the table, and what was left out. */
-  static String section(Data data, Map<String, Object> meta, Map<String, String> skipped, String resultsLink) {
+  /** A section ("## Engine"...): when, where, with what, the table, and what was left out. */
+  static String section(String heading, String writtenBy, Data data, Map<String, Object> meta,
+      Map<String, String> skipped, String resultsLink) {
     StringBuilder b = new StringBuilder();
-    b.append(SECTION).append("\n\n");
-    b.append("Written by `scripts/bench-engine` (what is measured and how: "
-        + "[bench/README.md](../bench/README.md#engine-berth-beside-podman-containerd-and-docker)); do not edit by hand.\n\n");
+    b.append(heading).append("\n\n");
+    b.append(writtenBy).append("\n\n");
     b.append("- date: ").append(meta.getOrDefault("date", "?")).append(", commit ")
         .append(meta.getOrDefault("commit", "?")).append('\n');
     for (String group : List.of("machine", "method", "versions")) {
@@ -233,11 +307,11 @@ public final class EngineReport {
   }
 
   /**
-   * The document with its "## Engine" section (up to the next "## " heading) replaced by
+   * The document with its section {@code heading} (up to the next "## " heading) replaced by
    * {@code section}, or with {@code section} appended when it has none; a new document when
    * {@code doc} is null.
    */
-  static String replaceSection(String doc, String section) {
+  static String replaceSection(String doc, String heading, String section) {
     if (doc == null) {
       return "# Benchmarks\n\n" + section;
     }
@@ -246,7 +320,7 @@ public final class EngineReport {
     int end = lines.size();
     for (int i = 0; i < lines.size(); i++) {
       String l = lines.get(i);
-      if (start < 0 && l.strip().equals(SECTION)) {
+      if (start < 0 && l.strip().equals(heading)) {
         start = i;
       } else if (start >= 0 && l.startsWith("## ")) {
         end = i;
@@ -293,6 +367,13 @@ public final class EngineReport {
         m.put("stddev", Stats.round(s.stddev()));
         Double x = ratio(rows, r);
         m.put("ratio_berth_to_engine", x == null ? null : Math.round(x * 1000) / 1000.0);
+        for (String name : data.alsoCompared) {
+          Double y = ratioOf(name, rows, r);
+          if (y != null) {
+            m.put("ratio_" + name.replaceAll("[^A-Za-z0-9]+", "_").replaceAll("_$", "") + "_to_engine",
+                Math.round(y * 1000) / 1000.0);
+          }
+        }
         List<Double> samples = new ArrayList<>();
         for (double v : r.samples()) {
           samples.add(Stats.round(v));
