@@ -608,6 +608,23 @@ public final class Engine implements AutoCloseable {
     return c;
   }
 
+  /**
+   * The exit of the container's current run, as soon as its shim has written it (polled each
+   * millisecond, up to {@code timeout}): an API's wait can answer before the run's teardown
+   * (runtime delete, unmount), which the next reader of the record or the daemon then does.
+   */
+  public Optional<ExitStatus> awaitExit(Container ctr, Duration timeout) {
+    if (!ctr.state().isRunning()) {
+      return Optional.empty();
+    }
+    Path exitFile = shimDir(ctr.id()).resolve("exit.json");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!Files.exists(exitFile) && System.nanoTime() < deadline) {
+      sleep(1);
+    }
+    return ExitStatus.read(shimDir(ctr.id()));
+  }
+
   public Container waitUntilExited(String nameOrId) {
     return waitUntilExited(get(nameOrId), Duration.ofDays(365 * 100));
   }

@@ -255,7 +255,11 @@ public final class BerthApi {
         if (r.clientGone()) {
           return Response.status(204); // nobody will read it
         }
-        c = engine.waitUntilExited(c, Duration.ofMillis(500));
+        var exit = engine.awaitExit(c, Duration.ofMillis(500));
+        if (exit.isPresent()) {
+          return Response.json(200, Map.of("StatusCode", exit.get().exitCode()));
+        }
+        c = engine.get(c.id());
       }
     } catch (EngineException.NotFound gone) {
       String id = c.id();
