@@ -78,32 +78,17 @@ public final class BerthCli {
 
   /** Exit codes as podman's: 0 ok, 125 an error of berth's, 2 a usage error. */
   public static int execute(String... args) {
-    Path root = Path.of("/var/lib/berth");
-    Path runRoot = Path.of("/run/berth");
-    String url = System.getenv("BERTH_HOST");
-    Path registriesConf = null;
-    Flags f = new Flags("", List.of(args), 1);
     try {
-      for (String flag = f.next(); flag != null; flag = f.next()) {
-        switch (flag) {
-          case "--root" -> root = Path.of(f.value(flag));
-          case "--run-root" -> runRoot = Path.of(f.value(flag));
-          case "--registries-conf" -> registriesConf = Path.of(f.value(flag));
-          case "--url", "-H", "--host" -> url = f.value(flag);
-          default -> {
-            if (Flags.isHelp(flag)) {
-              System.out.print(HELP);
-              return 0;
-            }
-            throw new Flags.UsageException("unknown global flag " + flag + " (see --help)");
-          }
-        }
-      }
-      List<String> rest = f.positionals();
-      if (rest.isEmpty()) {
+      GlobalFlags g = GlobalFlags.parse(List.of(args), System.getenv("BERTH_HOST"));
+      List<String> rest = g.rest();
+      if (g.help() || rest.isEmpty()) {
         System.out.print(HELP);
         return 0;
       }
+      Path root = g.root();
+      Path runRoot = g.runRoot();
+      Path registriesConf = g.registriesConf();
+      String url = g.url();
       io.berth.image.registry.RegistriesConf conf = registries(registriesConf);
       ImageCommands images = new ImageCommands(root, System.out, System.err, conf);
       List<String> argv = rest.subList(1, rest.size());

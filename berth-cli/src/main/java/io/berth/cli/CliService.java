@@ -125,32 +125,19 @@ final class CliService implements AutoCloseable {
    * files named relative to it. Null: the client runs it itself.
    */
   List<String> fastCommand(Path cwd, List<String> args) {
-    Path r = Path.of("/var/lib/berth");
-    Path rr = Path.of("/run/berth");
-    int i = 0;
-    for (; i < args.size() && args.get(i).startsWith("-"); i++) {
-      String a = args.get(i);
-      String v = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.size() ? args.get(i + 1) : null;
-      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (v == null) {
-        return null;
-      }
-      switch (name) {
-        case "--root" -> r = cwd.resolve(v);
-        case "--run-root" -> rr = cwd.resolve(v);
-        default -> {
-          return null; // --url, --registries-conf, --help: the client's own business
-        }
-      }
-      if (!a.contains("=")) {
-        i++;
-      }
+    GlobalFlags g;
+    try {
+      g = GlobalFlags.parse(args, null);
+    } catch (Flags.UsageException e) {
+      return null; // the client says what is wrong
     }
-    if (!r.toAbsolutePath().normalize().equals(root) || !rr.toAbsolutePath().normalize().equals(runRoot)
-        || i >= args.size() || !FAST.contains(args.get(i))) {
-      return null;
+    if (g.help() || g.url() != null || g.registriesConf() != null || g.rest().isEmpty()
+        || !cwd.resolve(g.root()).toAbsolutePath().normalize().equals(root)
+        || !cwd.resolve(g.runRoot()).toAbsolutePath().normalize().equals(runRoot)
+        || !FAST.contains(g.rest().get(0))) {
+      return null; // --url, --registries-conf, --help, another root: the client's own business
     }
-    List<String> cmd = args.subList(i, args.size());
+    List<String> cmd = g.rest();
     List<String> argv = cmd.subList(1, cmd.size());
     if (argv.contains("--env-file")) {
       return null;

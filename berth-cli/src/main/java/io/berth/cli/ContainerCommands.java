@@ -49,9 +49,6 @@ final class ContainerCommands {
 
   int run(List<String> args) {
     RunFlags r = RunFlags.parse("run", args);
-    if (r.detach && r.tty && !r.interactive) {
-      // fine: a detached container with a terminal, as docker run -dt
-    }
     Container c = engine.create(r.spec, r.quiet ? p -> {} : PullProgress.forStderr(false));
     if (r.detach) {
       engine.start(c.id());
@@ -245,69 +242,35 @@ final class ContainerCommands {
   // ---- stop, kill, restart, rm, pause ----
 
   int stop(List<String> args) {
-    Flags f = Flags.berth("stop", args, Integer.MAX_VALUE);
-    Integer timeout = null;
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-t", "--time", "--timeout" -> timeout = f.intValue(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    Integer t = timeout;
-    return eachContainer(f.positionals(1, -1, "[-t SECONDS] CONTAINER..."), n -> {
-      engine.stop(n, t);
+    ContainerFlags.Stop f = ContainerFlags.stop("stop", args);
+    return eachContainer(f.names(), n -> {
+      engine.stop(n, f.timeout());
       out.println(n);
     });
   }
 
   int restart(List<String> args) {
-    Flags f = Flags.berth("restart", args, Integer.MAX_VALUE);
-    Integer timeout = null;
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-t", "--time", "--timeout" -> timeout = f.intValue(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    Integer t = timeout;
-    return eachContainer(f.positionals(1, -1, "[-t SECONDS] CONTAINER..."), n -> {
-      engine.stop(n, t);
+    ContainerFlags.Stop f = ContainerFlags.stop("restart", args);
+    return eachContainer(f.names(), n -> {
+      engine.stop(n, f.timeout());
       engine.start(n);
       out.println(n);
     });
   }
 
   int kill(List<String> args) {
-    Flags f = Flags.berth("kill", args, Integer.MAX_VALUE);
-    int signal = 9;
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-s", "--signal" -> signal = Signals.parse(f.value(flag));
-        default -> throw f.unknown(flag);
-      }
-    }
-    int s = signal;
-    return eachContainer(f.positionals(1, -1, "[-s SIGNAL] CONTAINER..."), n -> {
-      engine.kill(n, s);
+    ContainerFlags.Kill f = ContainerFlags.kill(args);
+    int signal = Signals.parse(f.signal());
+    return eachContainer(f.names(), n -> {
+      engine.kill(n, signal);
       out.println(n);
     });
   }
 
   int rm(List<String> args) {
-    Flags f = Flags.berth("rm", args, Integer.MAX_VALUE).combining("fv");
-    boolean force = false;
-    boolean volumes = false;
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-f", "--force" -> force = f.bool(flag);
-        case "-v", "--volumes" -> volumes = f.bool(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    boolean fo = force;
-    boolean vo = volumes;
-    return eachContainer(f.positionals(1, -1, "[-f] [-v] CONTAINER..."), n -> {
-      engine.remove(n, fo, vo);
+    ContainerFlags.Rm f = ContainerFlags.rm(args);
+    return eachContainer(f.names(), n -> {
+      engine.remove(n, f.force(), f.volumes());
       out.println(n);
     });
   }
@@ -352,18 +315,10 @@ final class ContainerCommands {
   }
 
   /** Runs {@code action} on each; an error on one is reported and the others still happen. */
-  private int eachContainer(List<String> names, java.util.function.Consumer<String> action) {
-    int rc = 0;
-    for (String n : names) {
-      try {
-        action.accept(n);
-      } catch (EngineException e) {
-        err.println("berth: " + e.getMessage());
-        rc = e instanceof EngineException.NotFound ? 125 : 125;
-      }
-    }
-    return rc;
+  private int eachContainer(List<String> names, ContainerFlags.Action action) {
+    return ContainerFlags.each(names, err, action);
   }
+
 
   // ---- ps ----
 
@@ -740,13 +695,5 @@ final class ContainerCommands {
       }
     }
     return 0;
-  }
-
-  static Duration secs(int s) {
-    return Duration.ofSeconds(s);
-  }
-
-  static boolean running(Container c) {
-    return c.state().status().equals(ContainerState.RUNNING);
   }
 }

@@ -72,25 +72,13 @@ final class ImageCommands {
       }
     }
     ImageReference ref = ImageReference.parse(f.positionals(1, 1, usage).get(0));
-    RegistryConfig config = registries.apply(RegistryConfig.defaults());
-    if (!tlsVerify) {
-      config = config.withInsecureRegistry(ref.registry());
-    }
     PlatformMatcher matcher = platform == null ? PlatformMatcher.host() : PlatformMatcher.forFlag(platform);
-    ContentStore store = store();
-    Snapshotter snaps = snapshots();
-    snaps.sweepPartial();
-    boolean q = quiet;
-    try (RegistryClient client = new RegistryClient(config); ImageDatabase db = db()) {
-      PulledImage img =
-          new ImagePuller(client, store, PullProgress.forStderr(q), 4)
-              .pullFirst(registries.endpoints(ref), matcher);
-      snaps.prepare(store, img.manifest(), img.config());
-      db.recordImage(ImageRecord.from(img, List.of(ref.toString())));
+    try (io.berth.engine.ImageService images = new io.berth.engine.ImageService(root, registries)) {
+      ImageRecord img = images.pull(ref, tlsVerify, matcher, PullProgress.forStderr(quiet));
       if (!quiet) {
         err.println("Pulled " + ref + " (" + img.manifestDigest() + ")");
       }
-      out.println(img.configDigest().hex());
+      out.println(hexOf(img.id()));
     }
     return 0;
   }

@@ -55,12 +55,11 @@ final class RemoteCommands {
         case "rm" -> rm(argv);
         case "pause", "unpause" -> each(command, argv, id -> call("POST", "/v1/containers/" + enc(id) + "/" + command));
         case "rename" -> {
-          List<String> pos = Flags.berth("rename", argv, Integer.MAX_VALUE).positionals();
           Flags f = Flags.berth("rename", argv, Integer.MAX_VALUE);
           for (String flag = f.next(); flag != null; flag = f.next()) {
             throw f.unknown(flag);
           }
-          pos = f.positionals(2, 2, "CONTAINER NEW_NAME");
+          List<String> pos = f.positionals(2, 2, "CONTAINER NEW_NAME");
           call("POST", "/v1/containers/" + enc(pos.get(0)) + "/rename?name=" + enc(pos.get(1)));
           yield 0;
         }
@@ -89,28 +88,18 @@ final class RemoteCommands {
     }
   }
 
-  private interface Action {
-    void on(String id) throws IOException;
-  }
-
-  private int each(String command, List<String> argv, Action action) {
+  /** A command without flags on each container named; wait prints exit codes, the others the names. */
+  private int each(String command, List<String> argv, ContainerFlags.Action action) {
     Flags f = Flags.berth(command, argv, Integer.MAX_VALUE);
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
-    int rc = 0;
-    for (String id : f.positionals(1, -1, "CONTAINER...")) {
-      try {
-        action.on(id);
-        if (!command.equals("wait")) {
-          out.println(id);
-        }
-      } catch (EngineException | IOException e) {
-        err.println("berth: " + e.getMessage());
-        rc = 125;
+    return ContainerFlags.each(f.positionals(1, -1, "CONTAINER..."), err, id -> {
+      action.on(id);
+      if (!command.equals("wait")) {
+        out.println(id);
       }
-    }
-    return rc;
+    });
   }
 
   private int run(List<String> argv, boolean start) throws IOException, InterruptedException {
@@ -161,58 +150,27 @@ final class RemoteCommands {
   }
 
   private int stopOrRestart(String command, List<String> argv) {
-    Flags f = Flags.berth(command, argv, Integer.MAX_VALUE);
-    String t = "";
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-t", "--time", "--timeout" -> t = "?t=" + f.intValue(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    String q = t;
-    return eachId(f.positionals(1, -1, "[-t SECONDS] CONTAINER..."), id -> call("POST", "/v1/containers/" + enc(id) + "/" + command + q));
+    ContainerFlags.Stop f = ContainerFlags.stop(command, argv);
+    String q = f.timeout() == null ? "" : "?t=" + f.timeout();
+    return eachId(f.names(), id -> call("POST", "/v1/containers/" + enc(id) + "/" + command + q));
   }
 
   private int kill(List<String> argv) {
-    Flags f = Flags.berth("kill", argv, Integer.MAX_VALUE);
-    String signal = "KILL";
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-s", "--signal" -> signal = f.value(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    String s = signal;
-    return eachId(f.positionals(1, -1, "[-s SIGNAL] CONTAINER..."), id -> call("POST", "/v1/containers/" + enc(id) + "/kill?signal=" + enc(s)));
+    ContainerFlags.Kill f = ContainerFlags.kill(argv);
+    return eachId(f.names(), id -> call("POST", "/v1/containers/" + enc(id) + "/kill?signal=" + enc(f.signal())));
   }
 
   private int rm(List<String> argv) {
-    Flags f = Flags.berth("rm", argv, Integer.MAX_VALUE).combining("fv");
-    boolean force = false;
-    boolean volumes = false;
-    for (String flag = f.next(); flag != null; flag = f.next()) {
-      switch (flag) {
-        case "-f", "--force" -> force = f.bool(flag);
-        case "-v", "--volumes" -> volumes = f.bool(flag);
-        default -> throw f.unknown(flag);
-      }
-    }
-    String q = "?force=" + force + "&volumes=" + volumes;
-    return eachId(f.positionals(1, -1, "[-f] [-v] CONTAINER..."), id -> call("DELETE", "/v1/containers/" + enc(id) + q));
+    ContainerFlags.Rm f = ContainerFlags.rm(argv);
+    String q = "?force=" + f.force() + "&volumes=" + f.volumes();
+    return eachId(f.names(), id -> call("DELETE", "/v1/containers/" + enc(id) + q));
   }
 
-  private int eachId(List<String> ids, Action action) {
-    int rc = 0;
-    for (String id : ids) {
-      try {
-        action.on(id);
-        out.println(id);
-      } catch (EngineException | IOException e) {
-        err.println("berth: " + e.getMessage());
-        rc = 125;
-      }
-    }
-    return rc;
+  private int eachId(List<String> ids, ContainerFlags.Action action) {
+    return ContainerFlags.each(ids, err, id -> {
+      action.on(id);
+      out.println(id);
+    });
   }
 
   private List<Container> containers(boolean all) throws IOException {

@@ -23,11 +23,9 @@ final class RunFlags {
   boolean tty;
   boolean quiet;
   String detachKeys = "ctrl-p,ctrl-q";
-  final ContainerSpec spec;
+  ContainerSpec spec;
 
-  private RunFlags(ContainerSpec spec) {
-    this.spec = spec;
-  }
+  private RunFlags() {}
 
   static RunFlags parse(String command, List<String> args) {
     Flags f = Flags.berth(command, args, 1).combining("dit");
@@ -46,7 +44,7 @@ final class RunFlags {
     long hInterval = 0, hTimeout = 0, hStart = 0;
     int hRetries = 0;
     boolean noHealth = false;
-    RunFlags r = new RunFlags(null);
+    RunFlags r = new RunFlags();
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
         case "-d", "--detach" -> r.detach = f.bool(flag);
@@ -114,13 +112,8 @@ final class RunFlags {
     } else if (health != null || hInterval + hTimeout + hStart + hRetries > 0) {
       b.health(new ContainerSpec.Health(health, hInterval, hTimeout, hStart, hRetries));
     }
-    RunFlags out = new RunFlags(b.build());
-    out.detach = r.detach;
-    out.interactive = r.interactive;
-    out.tty = r.tty;
-    out.quiet = r.quiet;
-    out.detachKeys = r.detachKeys;
-    return out;
+    r.spec = b.build();
+    return r;
   }
 
   /** --help inside a command's flags. */

@@ -4,7 +4,6 @@ import io.berth.runtime.Launcher;
 import io.berth.sys.Libc;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,45 +151,6 @@ final class RuntimeService {
     return fields(m.data());
   }
 
-  /** Writes to an fd the client lent us. */
-  private static final class FdOutputStream extends OutputStream {
-    private final int fd;
-
-    FdOutputStream(int fd) {
-      this.fd = fd;
-    }
-
-    @Override
-    public void write(int b) {
-      Libc.writeFully(fd, new byte[] {(byte) b});
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      Libc.writeFully(fd, Arrays.copyOfRange(b, off, off + len));
-    }
-  }
-
-  private static final class FdInputStream extends InputStream {
-    private final int fd;
-
-    FdInputStream(int fd) {
-      this.fd = fd;
-    }
-
-    @Override
-    public int read() {
-      byte[] b = new byte[1];
-      return read(b, 0, 1) == 1 ? b[0] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      int n = Libc.read(fd, b, off, len);
-      return n == 0 ? -1 : n;
-    }
-  }
-
   /** A command run for a client: its fds, its working directory, its children. */
   private static final class ClientSession implements Session {
     private final int conn;
@@ -205,8 +165,8 @@ final class RuntimeService {
       this.cwd = cwd;
       this.listenFds = listenFds;
       this.fds = fds;
-      this.out = new PrintStream(new FdOutputStream(fds[1]), true, StandardCharsets.UTF_8);
-      this.err = new PrintStream(new FdOutputStream(fds[2]), true, StandardCharsets.UTF_8);
+      this.out = new PrintStream(new Stdio.FdOutput(fds[1]), true, StandardCharsets.UTF_8);
+      this.err = new PrintStream(new Stdio.FdOutput(fds[2]), true, StandardCharsets.UTF_8);
     }
 
     @Override
@@ -221,7 +181,7 @@ final class RuntimeService {
 
     @Override
     public InputStream in() {
-      return new FdInputStream(fds[0]);
+      return new Stdio.FdInput(fds[0]);
     }
 
     @Override

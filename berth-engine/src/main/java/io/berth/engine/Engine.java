@@ -380,7 +380,7 @@ public final class Engine implements AutoCloseable {
     }
     if ("host".equals(ctr.spec().network())) {
       try {
-        return SpecBuilder.sysctl(Path.of("/proc/sys/kernel/hostname"));
+        return io.berth.sys.ProcFiles.sysctl(Path.of("/proc/sys/kernel/hostname"));
       } catch (IOException e) {
         return ctr.shortId();
       }
@@ -400,12 +400,11 @@ public final class Engine implements AutoCloseable {
    */
   private List<String> exitCommand(Container ctr) {
     String id = ctr.id();
-    boolean needed = ctr.spec().autoRemove() || !RestartPolicy.parse(ctr.spec().restart()).name().equals("no");
-    if (config.exitCommand() == null || !needed) {
+    boolean restarts = !RestartPolicy.parse(ctr.spec().restart()).name().equals("no");
+    if (config.exitCommand() == null || !(ctr.spec().autoRemove() || restarts)) {
       return List.of();
     }
     List<String> cmd = new ArrayList<>();
-    boolean restarts = !RestartPolicy.parse(ctr.spec().restart()).name().equals("no");
     if (!restarts) {
       // Only --rm: a foreground `run --rm` removes the container itself within moments; the
       // exit command is for when nobody does (run -d, or a killed CLI), so it waits a second
@@ -532,11 +531,10 @@ public final class Engine implements AutoCloseable {
    */
   public Container stop(String nameOrId, Integer timeoutSeconds) {
     Container ctr = get(nameOrId);
+    store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
     if (!ctr.state().isRunning()) {
-      store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
       return ctr;
     }
-    store.update(ctr.id(), c -> c.withState(c.state().withStoppedByUser(true)));
     int timeout = timeoutSeconds != null ? timeoutSeconds
         : ctr.spec().stopTimeout() != null ? ctr.spec().stopTimeout() : 10;
     int signal = stopSignal(ctr);
@@ -595,14 +593,10 @@ public final class Engine implements AutoCloseable {
   public Container waitUntilExited(Container ctr, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Container c = get(ctr.id());
-    Path exitFile = shimDir(ctr.id()).resolve("exit.json");
     while (c.state().isRunning() && System.nanoTime() < deadline) {
-      // A stat a millisecond until the shim has written the exit (or 100 ms passed): the
-      // record itself is read only when something may have changed.
-      long until = Math.min(deadline, System.nanoTime() + 100_000_000L);
-      while (!Files.exists(exitFile) && System.nanoTime() < until) {
-        sleep(1);
-      }
+      // The record is read again only when the shim has written the exit, or every 100 ms
+      // (a shim that died writes nothing).
+      awaitExitFile(ctr.id(), Math.min(deadline, System.nanoTime() + 100_000_000L));
       c = get(ctr.id());
     }
     return c;
@@ -617,12 +611,16 @@ public final class Engine implements AutoCloseable {
     if (!ctr.state().isRunning()) {
       return Optional.empty();
     }
-    Path exitFile = shimDir(ctr.id()).resolve("exit.json");
-    long deadline = System.nanoTime() + timeout.toNanos();
+    awaitExitFile(ctr.id(), System.nanoTime() + timeout.toNanos());
+    return ExitStatus.read(shimDir(ctr.id()));
+  }
+
+  /** A stat of the shim's exit.json each millisecond, until it exists or {@code deadline} (nanoTime). */
+  private void awaitExitFile(String id, long deadline) {
+    Path exitFile = shimDir(id).resolve("exit.json");
     while (!Files.exists(exitFile) && System.nanoTime() < deadline) {
       sleep(1);
     }
-    return ExitStatus.read(shimDir(ctr.id()));
   }
 
   public Container waitUntilExited(String nameOrId) {

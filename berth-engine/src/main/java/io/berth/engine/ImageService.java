@@ -126,16 +126,25 @@ public final class ImageService implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new EngineException("invalid image reference \"" + reference + "\": " + e.getMessage());
     }
+    return pull(ref, tlsVerify, PlatformMatcher.host(), progress);
+  }
+
+  /**
+   * Pulls {@code ref} for a platform (through registries.conf's mirrors), unpacks its layers and
+   * records it under its name; plain HTTP to {@code ref}'s registry unless {@code tlsVerify}.
+   */
+  public ImageRecord pull(ImageReference ref, boolean tlsVerify, PlatformMatcher platform,
+      Consumer<ImagePuller.Progress> progress) {
     RegistryConfig config = registries.apply(RegistryConfig.defaults());
     if (!tlsVerify) {
       config = config.withInsecureRegistry(ref.registry());
     }
     ContentStore store = store();
     Snapshotter snaps = snapshots();
+    snaps.sweepPartial();
     ImageDatabase db = db();
     try (RegistryClient client = new RegistryClient(config)) {
-      PulledImage img = new ImagePuller(client, store, progress, 4)
-          .pullFirst(registries.endpoints(ref), PlatformMatcher.host());
+      PulledImage img = new ImagePuller(client, store, progress, 4).pullFirst(registries.endpoints(ref), platform);
       snaps.prepare(store, img.manifest(), img.config());
       ImageRecord record = ImageRecord.from(img, List.of(ref.toString()));
       db.recordImage(record);

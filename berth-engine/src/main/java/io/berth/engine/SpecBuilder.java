@@ -180,7 +180,7 @@ final class SpecBuilder {
   }
 
   static List<String> capabilities(ContainerSpec spec) {
-    List<String> all = allCapabilities();
+    List<String> all = ALL_CAPABILITIES;
     if (spec.privileged()) {
       return all;
     }
@@ -222,13 +222,11 @@ final class SpecBuilder {
     return u.startsWith("CAP_") ? u : "CAP_" + u;
   }
 
+  /** Every capability this kernel has and this process may hand out: constants, computed once. */
+  private static final List<String> ALL_CAPABILITIES = allCapabilities();
+
   private static List<String> allCapabilities() {
-    int last = LinuxNames.CAPABILITIES.size() - 1;
-    try {
-      last = Math.min(last, Integer.parseInt(sysctl(Path.of("/proc/sys/kernel/cap_last_cap"))));
-    } catch (IOException | NumberFormatException e) {
-      // keep every capability we know
-    }
+    int last = Math.min(LinuxNames.CAPABILITIES.size() - 1, io.berth.sys.ProcFiles.capLastCap());
     long bounding = boundingSet();
     List<String> out = new ArrayList<>();
     for (int i = 0; i <= last; i++) {
@@ -236,7 +234,7 @@ final class SpecBuilder {
         out.add(LinuxNames.CAPABILITIES.get(i));
       }
     }
-    return out;
+    return List.copyOf(out);
   }
 
   /**
@@ -254,18 +252,6 @@ final class SpecBuilder {
       // assume every capability
     }
     return -1L;
-  }
-
-  /**
-   * A sysctl file's value. One read with a large buffer: procfs answers a read at a non-zero
-   * offset with EOF, so Files.readString, whose first read is small, sees "4" of "40".
-   */
-  static String sysctl(Path file) throws IOException {
-    try (var in = new java.io.FileInputStream(file.toFile())) {
-      byte[] b = new byte[4096];
-      int n = in.read(b);
-      return new String(b, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.UTF_8).trim();
-    }
   }
 
   static Map<String, Object> rlimit(String ul) {

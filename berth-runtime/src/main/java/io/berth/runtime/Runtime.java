@@ -358,25 +358,8 @@ public final class Runtime {
         }
       };
 
-  /** The kernel's last capability: a constant of the running kernel, read once. */
-  private static final int CAP_LAST_CAP = readCapLastCap();
-
   private static int capLastCap() {
-    return CAP_LAST_CAP;
-  }
-
-  private static int readCapLastCap() {
-    try {
-      // One read with a large buffer: sysctl files answer a read at a non-zero offset with EOF,
-      // so the small first read of Files.readString would see "4" of "40".
-      try (var in = new java.io.FileInputStream("/proc/sys/kernel/cap_last_cap")) {
-        byte[] b = new byte[64];
-        int n = in.read(b);
-        return Integer.parseInt(new String(b, 0, Math.max(n, 0), java.nio.charset.StandardCharsets.US_ASCII).trim());
-      }
-    } catch (IOException | NumberFormatException e) {
-      return 40;
-    }
+    return io.berth.sys.ProcFiles.capLastCap();
   }
 
   // ---- start, state, kill, delete -----------------------------------------------------------
