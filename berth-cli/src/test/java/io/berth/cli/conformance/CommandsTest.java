@@ -1,9 +1,9 @@
 package io.berth.cli.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.oci.Spec;
@@ -145,7 +145,8 @@ class CommandsTest extends ConformanceBase {
   @ParameterizedTest
   @MethodSource("runtimes")
   void securityModulesTheHostLacksAreAnError(TestRuntime rt) {
-    assumeFalse(Files.exists(Path.of("/sys/kernel/security/apparmor")), "AppArmor is enabled here");
+    // The suite's machines have no AppArmor (scripts/setup's Debian VMs); the case needs that.
+    assertFalse(Files.exists(Path.of("/sys/kernel/security/apparmor")), "AppArmor is enabled here");
     Bundle b = bundle("true");
     b.process().put("apparmorProfile", "berth-default");
     var r = run(rt, b);
