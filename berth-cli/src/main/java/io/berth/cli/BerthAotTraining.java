@@ -35,11 +35,15 @@ public final class BerthAotTraining {
             io.berth.engine.Engine.Config.of(dir.resolve("r"), dir.resolve("x")))) {
           io.berth.engine.LocalImages.busybox(e.images());
         }
+        // A network of its own (its own bridge and a free subnet), never the default one: the
+        // build may run beside a Berth whose containers use the default network's bridge.
+        run(g, "network", "create", "aot-training");
+        run(g, "network", "ls");
         for (int i = 0; i < 2; i++) {
-          if (run(g, "run", "--rm", "busybox", "true") != 0) {
+          if (run(g, "run", "--rm", "--network", "aot-training", "busybox", "true") != 0) {
             err.println("AOT training: the training container did not run; the cache covers less");
           }
-          run(g, "run", "-d", "--name", "aot" + i, "busybox", "sleep", "30");
+          run(g, "run", "-d", "--name", "aot" + i, "--network", i == 0 ? "aot-training" : "none", "busybox", "sleep", "30");
           run(g, "ps");
           run(g, "inspect", "aot" + i);
           run(g, "exec", "aot" + i, "true");
@@ -51,6 +55,7 @@ public final class BerthAotTraining {
       }
     } finally {
       run(g, "rm", "-f", "aot0", "aot1");
+      run(g, "network", "rm", "aot-training");
       try (Stream<Path> s = Files.walk(dir)) {
         s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       } catch (java.io.IOException | java.io.UncheckedIOException e) {

@@ -160,7 +160,7 @@ public final class BerthCli {
   private static final java.util.Set<String> CONTAINER_COMMANDS = java.util.Set.of(
       "run", "create", "start", "stop", "restart", "kill", "rm", "ps", "logs", "exec", "attach", "wait",
       "inspect", "top", "pause", "unpause", "rename", "volume", "cleanup", "events", "healthcheck", "stats",
-      "port", "system", "cp");
+      "port", "system", "cp", "network");
 
   private static int containers(String command, List<String> argv, Path root, Path runRoot, Path registriesConf,
       io.berth.image.registry.RegistriesConf conf, ImageCommands images) throws Exception {
@@ -214,6 +214,7 @@ public final class BerthCli {
       case "port" -> new SystemCommands(engine, out).port(argv);
       case "system" -> new SystemCommands(engine, out).system(argv, images);
       case "cp" -> new CopyCommand(engine).run(argv);
+      case "network" -> new NetworkCommands(engine, out).run(argv);
       default -> throw new Flags.UsageException("unknown command \"" + command + "\" (see --help)");
     };
   }

@@ -58,7 +58,13 @@ final class InspectJson {
     m.put("Driver", "overlay");
     Map<String, Object> host = new LinkedHashMap<>();
     host.put("Binds", s.binds());
-    host.put("NetworkMode", s.network() == null ? "none" : s.network());
+    host.put("NetworkMode", NetworkCommands.mode(c));
+    host.put("PortBindings", NetworkCommands.portBindings(s));
+    host.put("Dns", s.networkOptions().dns());
+    host.put("DnsSearch", s.networkOptions().dnsSearch());
+    host.put("DnsOptions", s.networkOptions().dnsOptions());
+    host.put("ExtraHosts", s.networkOptions().addHosts());
+    host.put("PublishAllPorts", s.networkOptions().publishAll());
     String[] policy = (s.restart() == null ? "no" : s.restart()).split(":");
     host.put("RestartPolicy", Map.of("Name", policy[0], "MaximumRetryCount", policy.length > 1 ? Integer.parseInt(policy[1]) : 0));
     host.put("AutoRemove", s.autoRemove());
@@ -105,7 +111,7 @@ final class InspectJson {
           "Timeout", s.health().timeout(), "StartPeriod", s.health().startPeriod(), "Retries", s.health().retries()));
     }
     m.put("Config", config);
-    m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of()));
+    m.put("NetworkSettings", NetworkCommands.settings(c));
     return m;
   }
 

@@ -28,11 +28,11 @@ final class PsRow {
     m.put("RunningFor", ago(Instant.parse(c.created())));
     m.put("Status", status(c.state()));
     m.put("State", c.state().status());
-    m.put("Ports", "");
+    m.put("Ports", NetworkCommands.portsText(c));
     m.put("Names", c.name());
     m.put("Labels", String.join(",", c.spec().labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
     m.put("Mounts", String.join(",", c.spec().binds()));
-    m.put("Networks", c.spec().network() == null ? "none" : c.spec().network());
+    m.put("Networks", NetworkCommands.networksText(c));
     return m;
   }
 

@@ -44,6 +44,17 @@ final class RunFlags {
     long hInterval = 0, hTimeout = 0, hStart = 0;
     int hRetries = 0;
     boolean noHealth = false;
+    List<String> nets = new ArrayList<>();
+    List<String> aliases = new ArrayList<>();
+    String ip = null;
+    String mac = null;
+    List<String> publish = new ArrayList<>();
+    boolean publishAll = false;
+    List<String> expose = new ArrayList<>();
+    List<String> dns = new ArrayList<>();
+    List<String> dnsSearch = new ArrayList<>();
+    List<String> dnsOptions = new ArrayList<>();
+    List<String> addHosts = new ArrayList<>();
     RunFlags r = new RunFlags();
     for (String flag = f.next(); flag != null; flag = f.next()) {
       switch (flag) {
@@ -88,7 +99,17 @@ final class RunFlags {
         case "--ulimit" -> ulimits.add(f.value(flag));
         case "--sysctl" -> keyValue(sysctls, f.value(flag));
         case "--device" -> devices.add(f.value(flag));
-        case "--network", "--net" -> b.network(f.value(flag));
+        case "--network", "--net" -> nets.add(f.value(flag));
+        case "--network-alias", "--net-alias" -> aliases.add(f.value(flag));
+        case "--ip" -> ip = f.value(flag);
+        case "--mac-address" -> mac = f.value(flag);
+        case "-p", "--publish" -> publish.add(f.value(flag));
+        case "-P", "--publish-all" -> publishAll = f.bool(flag);
+        case "--expose" -> expose.add(f.value(flag));
+        case "--dns" -> dns.add(f.value(flag));
+        case "--dns-search" -> dnsSearch.add(f.value(flag));
+        case "--dns-option", "--dns-opt" -> dnsOptions.add(f.value(flag));
+        case "--add-host" -> addHosts.add(f.value(flag));
         case "--log-opt" -> logOpt(b, f.value(flag));
         case "--pull" -> f.value(flag);
         default -> {
@@ -107,6 +128,9 @@ final class RunFlags {
     b.env(env).binds(binds).mounts(mounts).tmpfs(tmpfs).capAdd(capAdd).capDrop(capDrop)
         .ulimits(ulimits).devices(devices).labels(labels).sysctls(sysctls)
         .tty(r.tty).openStdin(r.interactive);
+    networks(b, nets, aliases, ip, mac);
+    b.net(new ContainerSpec.NetworkOptions(networks(nets, aliases, ip, mac), publish, publishAll, expose, dns,
+        dnsSearch, dnsOptions, addHosts));
     if (noHealth) {
       b.health(new ContainerSpec.Health(List.of("NONE"), 0, 0, 0, 0));
     } else if (health != null || hInterval + hTimeout + hStart + hRetries > 0) {
@@ -114,6 +138,61 @@ final class RunFlags {
     }
     r.spec = b.build();
     return r;
+  }
+
+  private static final List<String> MODES = List.of("none", "host");
+
+  /** The mode of {@code --network none|host|container:X}; CNI networks leave it unset. */
+  private static void networks(ContainerSpec.Builder b, List<String> nets, List<String> aliases, String ip, String mac) {
+    List<String> modes = nets.stream().filter(n -> MODES.contains(n) || n.startsWith("container:")).toList();
+    if (!modes.isEmpty()) {
+      if (nets.size() > 1) {
+        throw new Flags.UsageException("--network " + modes.get(0) + " cannot be combined with other networks");
+      }
+      if (!aliases.isEmpty() || ip != null || mac != null) {
+        throw new Flags.UsageException("--ip, --mac-address and --network-alias need a network (not --network "
+            + modes.get(0) + ")");
+      }
+      b.network(modes.get(0));
+    }
+  }
+
+  /**
+   * {@code --network NAME[:alias=A,ip=IP,mac=MAC]} (podman's per-network options) in order; {@code
+   * --ip}, {@code --mac-address} go with the first network, {@code --network-alias} with every one.
+   */
+  private static List<ContainerSpec.Attach> networks(List<String> nets, List<String> aliases, String ip, String mac) {
+    List<ContainerSpec.Attach> out = new ArrayList<>();
+    for (String n : nets) {
+      if (MODES.contains(n) || n.startsWith("container:")) {
+        return List.of();
+      }
+      String name = n;
+      List<String> own = new ArrayList<>(aliases);
+      String ownIp = out.isEmpty() ? ip : null;
+      String ownMac = out.isEmpty() ? mac : null;
+      int colon = n.indexOf(':');
+      if (colon > 0) {
+        name = n.substring(0, colon);
+        for (String opt : n.substring(colon + 1).split(",")) {
+          String[] kv = opt.split("=", 2);
+          if (kv.length != 2) {
+            throw new Flags.UsageException("--network " + n + ": options are alias=, ip= and mac=");
+          }
+          switch (kv[0]) {
+            case "alias" -> own.add(kv[1]);
+            case "ip" -> ownIp = kv[1];
+            case "mac" -> ownMac = kv[1];
+            default -> throw new Flags.UsageException("--network " + n + ": unknown option " + kv[0] + " (alias, ip, mac)");
+          }
+        }
+      }
+      out.add(new ContainerSpec.Attach(name, own, ownIp, ownMac));
+    }
+    if (out.isEmpty() && (!aliases.isEmpty() || ip != null || mac != null)) {
+      out.add(new ContainerSpec.Attach(io.berth.engine.Networks.DEFAULT, aliases, ip, mac));
+    }
+    return out;
   }
 
   /** --help inside a command's flags. */

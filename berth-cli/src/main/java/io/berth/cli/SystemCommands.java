@@ -251,8 +251,25 @@ final class SystemCommands {
     for (String flag = f.next(); flag != null; flag = f.next()) {
       throw f.unknown(flag);
     }
-    engine.get(f.positionals(1, 2, "CONTAINER [PRIVATE_PORT[/PROTO]]").get(0));
-    // no published ports until containers join networks other than none and host
+    List<String> pos = f.positionals(1, 2, "CONTAINER [PRIVATE_PORT[/PROTO]]");
+    Container c = engine.get(pos.get(0));
+    String want = pos.size() > 1 ? (pos.get(1).contains("/") ? pos.get(1) : pos.get(1) + "/tcp") : null;
+    List<ContainerState.PortBinding> ports = c.state().isRunning() ? c.state().netState().ports() : List.of();
+    boolean found = false;
+    for (ContainerState.PortBinding p : ports) {
+      String key = p.containerPort() + "/" + p.protocol();
+      String host = (p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp()) + ":" + p.hostPort();
+      if (want == null) {
+        out.println(key + " -> " + host);
+        found = true;
+      } else if (want.equals(key)) {
+        out.println(host);
+        found = true;
+      }
+    }
+    if (want != null && !found) {
+      throw new io.berth.engine.EngineException("no public port '" + want + "' published for " + c.name());
+    }
     return 0;
   }
 

@@ -36,6 +36,10 @@ public record Container(
     return new Container(id, n, image, imageId, created, spec, state, anonymousVolumes);
   }
 
+  public Container withSpec(ContainerSpec s) {
+    return new Container(id, name, image, imageId, created, s, state, anonymousVolumes);
+  }
+
   public String shortId() {
     return id.substring(0, 12);
   }

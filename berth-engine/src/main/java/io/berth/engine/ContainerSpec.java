@@ -26,7 +26,10 @@ import java.util.Map;
  * @param pidsLimit 0 for no limit
  * @param ulimits {@code NAME=SOFT[:HARD]}
  * @param devices {@code HOST[:CONTAINER[:PERMS]]}
- * @param network {@code none} (a private network namespace with loopback only) or {@code host}
+ * @param network the network mode: {@code none} (a private network namespace with loopback only),
+ *     {@code host}, {@code container:NAME} (another container's namespace), or null for CNI
+ *     networks ({@code net}'s, else the default network {@code berth})
+ * @param net the networks to attach and their options; null for the defaults
  * @param stopTimeout seconds; null for 10
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,7 +69,8 @@ public record ContainerSpec(
     Health health,
     boolean init,
     long logMaxSize,
-    int logMaxFiles) {
+    int logMaxFiles,
+    NetworkOptions net) {
 
   public ContainerSpec {
     env = copy(env);
@@ -81,6 +85,51 @@ public record ContainerSpec(
     sysctls = sysctls == null ? Map.of() : Map.copyOf(sysctls);
     entrypoint = entrypoint == null ? null : List.copyOf(entrypoint);
     cmd = cmd == null ? null : List.copyOf(cmd);
+  }
+
+  /**
+   * One network to attach (CNI), as {@code --network NAME} with {@code --ip}, {@code
+   * --mac-address} and {@code --network-alias}.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Attach(String name, List<String> aliases, String ip, String mac) {
+    public Attach {
+      aliases = copy(aliases);
+    }
+
+    public static Attach of(String name) {
+      return new Attach(name, List.of(), null, null);
+    }
+  }
+
+  /**
+   * The network side of run/create: networks in attach order (empty for the default), published
+   * ports ({@code -p} specs), {@code -P} with the exposed ports, and the resolver and hosts
+   * entries.
+   */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record NetworkOptions(List<Attach> networks, List<String> publish, boolean publishAll,
+      List<String> expose, List<String> dns, List<String> dnsSearch, List<String> dnsOptions,
+      List<String> addHosts) {
+    public NetworkOptions {
+      networks = networks == null ? List.of() : List.copyOf(networks);
+      publish = copy(publish);
+      expose = copy(expose);
+      dns = copy(dns);
+      dnsSearch = copy(dnsSearch);
+      dnsOptions = copy(dnsOptions);
+      addHosts = copy(addHosts);
+    }
+
+    public static final NetworkOptions NONE =
+        new NetworkOptions(List.of(), List.of(), false, List.of(), List.of(), List.of(), List.of(), List.of());
+  }
+
+  /** The network options, never null. */
+  public NetworkOptions networkOptions() {
+    return net == null ? NetworkOptions.NONE : net;
   }
 
   private static List<String> copy(List<String> l) {
@@ -154,6 +203,7 @@ public record ContainerSpec(
     boolean init;
     long logMaxSize;
     int logMaxFiles;
+    NetworkOptions net;
 
     Builder(String image) {
       this.image = image;
@@ -169,6 +219,7 @@ public record ContainerSpec(
       pidsLimit = s.pidsLimit; ulimits = s.ulimits; sysctls = s.sysctls; devices = s.devices;
       network = s.network; stopSignal = s.stopSignal; stopTimeout = s.stopTimeout;
       health = s.health; init = s.init; logMaxSize = s.logMaxSize; logMaxFiles = s.logMaxFiles;
+      net = s.net;
     }
 
     public Builder image(String v) { image = v; return this; }
@@ -206,12 +257,13 @@ public record ContainerSpec(
     public Builder init(boolean v) { init = v; return this; }
     public Builder logMaxSize(long v) { logMaxSize = v; return this; }
     public Builder logMaxFiles(int v) { logMaxFiles = v; return this; }
+    public Builder net(NetworkOptions v) { net = v; return this; }
 
     public ContainerSpec build() {
       return new ContainerSpec(image, name, entrypoint, cmd, env, user, workingDir, tty, openStdin,
           labels, hostname, restart, autoRemove, binds, mounts, tmpfs, readOnly, capAdd, capDrop,
           privileged, seccomp, noNewPrivileges, memory, cpus, pidsLimit, ulimits, sysctls, devices,
-          network, stopSignal, stopTimeout, health, init, logMaxSize, logMaxFiles);
+          network, stopSignal, stopTimeout, health, init, logMaxSize, logMaxFiles, net);
     }
   }
 }

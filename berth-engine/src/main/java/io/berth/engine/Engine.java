@@ -80,6 +80,7 @@ public final class Engine implements AutoCloseable {
   private final Volumes volumes;
   private final ContainerLocks locks;
   private final EventLog events;
+  private final Networks networks;
 
   private Engine(Config config) {
     this.config = config;
@@ -88,6 +89,11 @@ public final class Engine implements AutoCloseable {
     this.volumes = new Volumes(config.root().resolve("volumes"));
     this.locks = new ContainerLocks(config.root().resolve("containers"));
     this.events = new EventLog(config.runRoot().resolve("events.log"));
+    this.networks = new Networks(config.root(), config.warn());
+  }
+
+  public Networks networks() {
+    return networks;
   }
 
   public EventLog events() {
@@ -238,10 +244,7 @@ public final class Engine implements AutoCloseable {
         throw new EngineException("--device " + d + ": " + d.split(":")[0] + " does not exist");
       }
     }
-    String net = spec.network();
-    if (net != null && !List.of("none", "host", "bridge", "default").contains(net)) {
-      throw new EngineException("unknown network \"" + net + "\": none and host are available");
-    }
+    validateNetwork(spec, image);
     if (spec.memory() > 0 && spec.memory() < 6 * 1024 * 1024) {
       throw new EngineException("minimum memory limit allowed is 6MB");
     }
@@ -290,15 +293,18 @@ public final class Engine implements AutoCloseable {
     Path shimDir = shimDir(id);
     try {
       clearRun(plain, id, rootfs);
+      releaseNetwork(id);
       ImageRecord image = images.find(ctr.imageId()).orElseThrow(() ->
           new EngineException("the image " + ctr.image() + " of container " + ctr.name() + " is gone"));
       ImageConfig.Config imageConfig = images.config(image.id()).config();
       Files.createDirectories(dir);
       Snapshotter.mount(images.lowers(image), dir);
       String hostname = hostname(ctr);
-      EtcFiles.write(dir.resolve("etc"), hostname, ctr.spec().network());
+      List<Networks.Network> nets = cniNetworks(ctr.spec());
+      EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, List.of()));
       Spec spec = SpecBuilder.build(new SpecBuilder.Inputs(ctr, imageConfig, rootfs, dir.resolve("etc"),
-          hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec())));
+          hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec()),
+          joinedNetns(ctr.spec())));
       Files.write(dir.resolve("config.json"), SpecJson.toBytes(spec));
       if (shimDir.resolve("attach.sock").toAbsolutePath().toString().length() >= 108) {
         throw new EngineException("the run root " + config.runRoot() + " is too long: the shim's socket paths"
@@ -321,6 +327,10 @@ public final class Engine implements AutoCloseable {
       if (!"host".equals(ctr.spec().network())) {
         loopbackUp(pid);
       }
+      if (!nets.isEmpty()) {
+        List<ContainerState.NetAttachment> joined = attachAll(ctr, pid, nets, imageConfig);
+        EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, joined));
+      }
       boolean healthChecked = health(ctr).isPresent();
       Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())
               .withHealth(healthChecked ? ContainerState.HealthState.starting() : null)))
@@ -336,6 +346,7 @@ public final class Engine implements AutoCloseable {
           : e.getMessage();
       try {
         clearRun(plain, id, rootfs);
+        releaseNetwork(id);
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -442,6 +453,444 @@ public final class Engine implements AutoCloseable {
     Snapshotter.unmount(rootfs);
   }
 
+  // ---- networks ----
+
+  /**
+   * The network mode: {@code none}, {@code host}, {@code container:NAME}, or null for CNI
+   * networks ({@code bridge} and {@code default}, Docker's names of the default network, too).
+   */
+  static String networkMode(ContainerSpec spec) {
+    String m = spec.network();
+    return m == null || m.isEmpty() || m.equals("bridge") || m.equals("default") ? null : m;
+  }
+
+  /** The networks a container joins, in interface order; empty unless its mode is CNI. */
+  static List<ContainerSpec.Attach> attachments(ContainerSpec spec) {
+    if (networkMode(spec) != null) {
+      return List.of();
+    }
+    List<ContainerSpec.Attach> own = spec.networkOptions().networks();
+    if (own.isEmpty()) {
+      return List.of(ContainerSpec.Attach.of(Networks.DEFAULT));
+    }
+    return own.stream().map(a -> a.name().equals("bridge") || a.name().equals("default")
+        ? new ContainerSpec.Attach(Networks.DEFAULT, a.aliases(), a.ip(), a.mac()) : a).toList();
+  }
+
+  private List<Networks.Network> cniNetworks(ContainerSpec spec) {
+    List<Networks.Network> out = new ArrayList<>();
+    for (ContainerSpec.Attach a : attachments(spec)) {
+      out.add(networks.forAttach(a.name()));
+    }
+    return out;
+  }
+
+  private Path joinedNetns(ContainerSpec spec) {
+    String mode = networkMode(spec);
+    if (mode == null || !mode.startsWith("container:")) {
+      return null;
+    }
+    Container other = get(mode.substring("container:".length()));
+    if (!other.state().isRunning()) {
+      throw new EngineException.Conflict("--network " + mode + ": container " + other.name() + " is not running");
+    }
+    return Path.of("/proc", Integer.toString(other.state().pid()), "ns", "net");
+  }
+
+  private void validateNetwork(ContainerSpec spec, ImageConfig.Config image) {
+    String mode = networkMode(spec);
+    ContainerSpec.NetworkOptions opts = spec.networkOptions();
+    if (mode != null && !mode.equals("none") && !mode.equals("host") && !mode.startsWith("container:")) {
+      throw new EngineException("unknown network mode \"" + mode + "\"");
+    }
+    if (mode != null && !opts.networks().isEmpty()) {
+      throw new EngineException("--network " + mode + " cannot be combined with other networks");
+    }
+    if (mode != null && mode.startsWith("container:")) {
+      get(mode.substring("container:".length()));
+    }
+    if (mode != null && (!opts.publish().isEmpty() || opts.publishAll())) {
+      throw new EngineException("published ports need a network (not --network " + mode + ")");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ContainerSpec.Attach a : attachments(spec)) {
+      if (!seen.add(a.name())) {
+        throw new EngineException("network " + a.name() + " is given twice");
+      }
+      Networks.Network n = a.name().equals(Networks.DEFAULT) ? null : networks.get(a.name());
+      if (a.ip() != null && !a.ip().isEmpty()) {
+        int ip;
+        try {
+          ip = Networks.ipv4(a.ip());
+        } catch (IllegalArgumentException e) {
+          throw new EngineException("--ip " + a.ip() + ": " + e.getMessage());
+        }
+        String subnet = n == null ? Networks.DEFAULT_SUBNET : n.subnet();
+        if (subnet == null || !Networks.Subnet.parse(subnet).contains(ip)) {
+          throw new EngineException("--ip " + a.ip() + " is not in network " + a.name() + "'s subnet " + subnet);
+        }
+      }
+      if (a.mac() != null && !a.mac().isEmpty() && !a.mac().matches("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){5}")) {
+        throw new EngineException("invalid MAC address \"" + a.mac() + "\"");
+      }
+    }
+    Ports.parse(opts.publish());
+    Ports.publishAll(opts.expose());
+    for (String d : opts.dns()) {
+      try {
+        java.net.InetAddress.ofLiteral(d);
+      } catch (IllegalArgumentException e) {
+        throw new EngineException("--dns " + d + ": not an IP address");
+      }
+    }
+    addHosts(spec, null);
+  }
+
+  /** {@code --add-host NAME:IP} (or {@code NAME=IP}; {@code host-gateway} for the first network's gateway). */
+  private static List<Map.Entry<String, String>> addHosts(ContainerSpec spec, String gateway) {
+    List<Map.Entry<String, String>> out = new ArrayList<>();
+    for (String h : spec.networkOptions().addHosts()) {
+      int sep = h.indexOf('=') > 0 ? h.indexOf('=') : h.indexOf(':');
+      if (sep <= 0 || sep == h.length() - 1) {
+        throw new EngineException("invalid --add-host \"" + h + "\": expected NAME:IP");
+      }
+      String name = h.substring(0, sep);
+      String ip = h.substring(sep + 1);
+      if (ip.startsWith("[") && ip.endsWith("]")) {
+        ip = ip.substring(1, ip.length() - 1);
+      }
+      if (ip.equals("host-gateway")) {
+        if (gateway == null) {
+          ip = "127.0.0.1";
+        } else {
+          ip = gateway;
+        }
+      } else {
+        try {
+          java.net.InetAddress.ofLiteral(ip);
+        } catch (IllegalArgumentException e) {
+          throw new EngineException("invalid --add-host \"" + h + "\": \"" + ip + "\" is not an IP address");
+        }
+      }
+      out.add(Map.entry(name, ip));
+    }
+    return out;
+  }
+
+  private EtcFiles.Inputs etcInputs(Container ctr, String hostname, List<Networks.Network> nets,
+      List<ContainerState.NetAttachment> joined) {
+    ContainerSpec spec = ctr.spec();
+    ContainerSpec.NetworkOptions o = spec.networkOptions();
+    String gateway = nets.isEmpty() ? null : nets.get(0).gateway();
+    List<String> servers = o.dns().isEmpty() ? null : o.dns();
+    List<String> search = new ArrayList<>(o.dnsSearch());
+    if (servers == null && !nets.isEmpty() && nets.get(0).dns() && nets.get(0).gateway() != null) {
+      servers = List.of(nets.get(0).gateway());
+      search.add(0, Networks.DOMAIN);
+    }
+    List<String> addresses = joined.stream().map(ContainerState.NetAttachment::ip)
+        .filter(java.util.Objects::nonNull).toList();
+    return new EtcFiles.Inputs(hostname, "host".equals(networkMode(spec)), addresses, addHosts(spec, gateway),
+        servers, search, o.dnsOptions());
+  }
+
+  /**
+   * CNI ADD on each network, in order, in the created container's namespace. Each attachment is
+   * recorded before its ADD, so that a berth killed mid-way leaves a record the next start or
+   * remove DELs. Published ports go with the first network.
+   */
+  private List<ContainerState.NetAttachment> attachAll(Container ctr, int pid, List<Networks.Network> nets,
+      ImageConfig.Config image) {
+    List<ContainerSpec.Attach> wanted = attachments(ctr.spec());
+    ContainerSpec.NetworkOptions o = ctr.spec().networkOptions();
+    List<Ports.Request> requests = new ArrayList<>(Ports.parse(o.publish()));
+    if (o.publishAll()) {
+      List<String> exposed = new ArrayList<>(o.expose());
+      if (image != null && image.exposedPorts() != null) {
+        exposed.addAll(image.exposedPorts());
+      }
+      requests.addAll(Ports.publishAll(exposed));
+    }
+    List<ContainerState.PortBinding> ports = List.of();
+    if (!requests.isEmpty()) {
+      List<ContainerState.PortBinding> taken = new ArrayList<>();
+      for (Container c : store.list()) {
+        if (!c.id().equals(ctr.id()) && c.state().isRunning()) {
+          taken.addAll(c.state().netState().ports());
+        }
+      }
+      ports = Ports.allocate(requests, taken);
+    }
+    List<ContainerState.PortBinding> published = ports;
+    store.update(ctr.id(), c -> c.withState(c.state().withNet(new ContainerState.NetState(List.of(), published))));
+    List<ContainerState.NetAttachment> joined = new ArrayList<>();
+    for (int i = 0; i < nets.size(); i++) {
+      Networks.Network n = nets.get(i);
+      ContainerSpec.Attach a = wanted.get(i);
+      String ifName = "eth" + i;
+      ContainerState.NetAttachment pending = new ContainerState.NetAttachment(n.name(), n.id(), ifName, null, 0,
+          null, null, a.aliases());
+      store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(pending))));
+      io.berth.network.Result r = networks.attach(n, runtimeConf(ctr.id(), pid, ifName, a, i == 0 ? published : List.of(), n));
+      ContainerState.NetAttachment done = fromResult(pending, r, ifName);
+      store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(done))));
+      joined.add(done);
+    }
+    return joined;
+  }
+
+  private static io.berth.network.RuntimeConf runtimeConf(String id, int pid, String ifName, ContainerSpec.Attach a,
+      List<ContainerState.PortBinding> ports, Networks.Network n) {
+    Map<String, Object> caps = new LinkedHashMap<>();
+    if (!ports.isEmpty()) {
+      List<Map<String, Object>> pm = new ArrayList<>();
+      for (ContainerState.PortBinding p : ports) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hostPort", p.hostPort());
+        m.put("containerPort", p.containerPort());
+        m.put("protocol", p.protocol());
+        if (!p.hostIp().isEmpty()) {
+          m.put("hostIP", p.hostIp());
+        }
+        pm.add(m);
+      }
+      caps.put("portMappings", pm);
+    }
+    if (a != null && a.ip() != null && !a.ip().isEmpty() && n.subnet() != null) {
+      caps.put("ips", List.of(a.ip() + "/" + Networks.Subnet.parse(n.subnet()).prefix()));
+    }
+    if (a != null && a.mac() != null && !a.mac().isEmpty()) {
+      caps.put("mac", a.mac());
+    }
+    Path netns = pid > 0 ? Path.of("/proc", Integer.toString(pid), "ns", "net") : null;
+    return new io.berth.network.RuntimeConf(id, netns, ifName, List.of(), caps);
+  }
+
+  private static ContainerState.NetAttachment fromResult(ContainerState.NetAttachment a, io.berth.network.Result r,
+      String ifName) {
+    String mac = null;
+    Integer ifIndex = null;
+    for (int i = 0; i < r.interfaces().size(); i++) {
+      io.berth.network.Result.Interface itf = r.interfaces().get(i);
+      if (ifName.equals(itf.name()) && itf.sandbox() != null && !itf.sandbox().isEmpty()) {
+        mac = itf.mac();
+        ifIndex = i;
+      }
+    }
+    for (io.berth.network.Result.IpConfig ip : r.ips()) {
+      if (ip.address().contains(".") && (ifIndex == null || ip.iface() == null || ip.iface().equals(ifIndex))) {
+        int prefix = Integer.parseInt(ip.address().substring(ip.address().indexOf('/') + 1));
+        return new ContainerState.NetAttachment(a.network(), a.networkId(), ifName, ip.ip(), prefix, ip.gateway(), mac,
+            a.aliases());
+      }
+    }
+    return new ContainerState.NetAttachment(a.network(), a.networkId(), ifName, null, 0, null, mac, a.aliases());
+  }
+
+  /**
+   * CNI DEL of every network the container's last run joined (or began to), with the same
+   * parameters as its ADD; the record forgets each one that succeeded. A failure is reported and
+   * left in the record, so the next start, remove or GC tries again.
+   */
+  private void releaseNetwork(String id) {
+    Container ctr = store.find(id).orElse(null);
+    if (ctr == null || ctr.state().netState().attachments().isEmpty()) {
+      if (ctr != null && !ctr.state().netState().ports().isEmpty()) {
+        store.update(id, c -> c.withState(c.state().withNet(null)));
+      }
+      return;
+    }
+    ContainerState.NetState ns = ctr.state().netState();
+    List<ContainerSpec.Attach> wanted = attachments(ctr.spec());
+    for (ContainerState.NetAttachment a : ns.attachments()) {
+      ContainerSpec.Attach spec = wanted.stream().filter(w -> w.name().equals(a.network())).findFirst().orElse(null);
+      Optional<Networks.Network> n = networks.find(a.network());
+      try {
+        if (n.isPresent()) {
+          networks.detach(n.get(), runtimeConf(id, 0, a.ifName(), spec,
+              a.ifName().equals("eth0") ? ns.ports() : List.of(), n.get()));
+        }
+        store.update(id, c -> c.withState(c.state().withNet(c.state().netState().without(a.network()))));
+      } catch (EngineException e) {
+        config.warn().accept("container " + ctr.shortId() + ": " + e.getMessage());
+      }
+    }
+    store.update(id, c -> c.withState(c.state().netState().attachments().isEmpty() ? c.state().withNet(null) : c.state()));
+  }
+
+  /** {@code network rm}: refused while a running container is attached. */
+  public void removeNetwork(String nameOrId) {
+    Networks.Network n = networks.get(nameOrId);
+    networks.locked(() -> {
+      for (Container c : list()) {
+        if (c.state().isRunning() && c.state().netState().find(n.name()).isPresent()) {
+          throw new EngineException.Conflict("network " + n.name() + " has active endpoints (container "
+              + c.name() + ")");
+        }
+      }
+      networks.remove(n);
+      return null;
+    });
+    emitNetwork(n, "destroy");
+  }
+
+  public Networks.Network createNetwork(Networks.CreateOptions opts) {
+    Networks.Network n = networks.create(opts);
+    emitNetwork(n, "create");
+    return n;
+  }
+
+  /** Removes every network but the default one that no container refers to; their names. */
+  public List<String> pruneNetworks() {
+    List<String> removed = new ArrayList<>();
+    List<Container> all = list();
+    for (Networks.Network n : networks.list()) {
+      if (n.name().equals(Networks.DEFAULT)) {
+        continue;
+      }
+      boolean used = all.stream().anyMatch(c -> attachments(c.spec()).stream().anyMatch(a -> a.name().equals(n.name()))
+          || c.state().netState().find(n.name()).isPresent());
+      if (!used) {
+        try {
+          removeNetwork(n.name());
+          removed.add(n.name());
+        } catch (EngineException e) {
+          config.warn().accept(e.getMessage());
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * CNI GC: every cached attachment that no running container holds is DELeted. For what a
+   * crashed engine or shim left behind; the daemon runs it when it starts, and so does {@code
+   * system prune}.
+   */
+  public void gcNetworks() {
+    List<Container> all = list();
+    for (Networks.Network n : networks.list()) {
+      java.util.Set<io.berth.network.Attachment> valid = new java.util.HashSet<>();
+      for (Container c : all) {
+        if (c.state().isRunning()) {
+          c.state().netState().find(n.name()).ifPresent(a -> valid.add(new io.berth.network.Attachment(c.id(), a.ifName())));
+        }
+      }
+      networks.gc(n, valid);
+    }
+  }
+
+  /**
+   * Joins a network: recorded in the container's options (it joins on every start) and, when it
+   * runs, attached now as its next interface.
+   */
+  public Container connect(String nameOrId, ContainerSpec.Attach attach) {
+    Container ctr = get(nameOrId);
+    if (networkMode(ctr.spec()) != null) {
+      throw new EngineException("container " + ctr.name() + " uses --network " + ctr.spec().network()
+          + "; it cannot join other networks");
+    }
+    Networks.Network n = networks.forAttach(attach.name().equals("bridge") ? Networks.DEFAULT : attach.name());
+    try (ContainerLocks.Held held = locks.hold(ctr.id())) {
+      ctr = refresh(store.get(ctr.id()));
+      List<ContainerSpec.Attach> current = new ArrayList<>(attachments(ctr.spec()));
+      if (current.stream().anyMatch(a -> a.name().equals(n.name()))) {
+        throw new EngineException.Conflict("container " + ctr.name() + " is already connected to network " + n.name());
+      }
+      ContainerSpec.Attach a = new ContainerSpec.Attach(n.name(), attach.aliases(), attach.ip(), attach.mac());
+      current.add(a);
+      ContainerSpec updated = ctr.spec().toBuilder().net(withNetworks(ctr.spec(), current)).build();
+      validateNetwork(updated, null);
+      store.update(ctr.id(), c -> c.withSpec(updated));
+      if (ctr.state().isRunning()) {
+        int index = ctr.state().netState().attachments().stream()
+            .mapToInt(x -> Integer.parseInt(x.ifName().substring(3))).max().orElse(-1) + 1;
+        String ifName = "eth" + index;
+        Container c0 = ctr;
+        ContainerState.NetAttachment pending = new ContainerState.NetAttachment(n.name(), n.id(), ifName, null, 0,
+            null, null, a.aliases());
+        store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(pending))));
+        io.berth.network.Result r;
+        try {
+          r = networks.attach(n, runtimeConf(ctr.id(), ctr.state().pid(), ifName, a, List.of(), n));
+        } catch (EngineException e) {
+          store.update(c0.id(), c -> c.withState(c.state().withNet(c.state().netState().without(n.name())))
+              .withSpec(c0.spec()));
+          throw e;
+        }
+        ContainerState.NetAttachment done = fromResult(pending, r, ifName);
+        store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(done))));
+        rewriteHosts(get(ctr.id()));
+      }
+      emitNetwork(n, "connect", ctr);
+      return get(ctr.id());
+    }
+  }
+
+  /** Leaves a network: taken out of the container's options and, when it runs, DELeted now. */
+  public Container disconnect(String nameOrId, String network) {
+    Container ctr = get(nameOrId);
+    String name = network.equals("bridge") ? Networks.DEFAULT : networks.find(network).map(Networks.Network::name).orElse(network);
+    try (ContainerLocks.Held held = locks.hold(ctr.id())) {
+      ctr = refresh(store.get(ctr.id()));
+      List<ContainerSpec.Attach> current = new ArrayList<>(attachments(ctr.spec()));
+      if (!current.removeIf(a -> a.name().equals(name))) {
+        throw new EngineException.NotFound("container " + ctr.name() + " is not connected to network " + network);
+      }
+      ContainerSpec.NetworkOptions opts = withNetworks(ctr.spec(), current);
+      ContainerSpec updated = current.isEmpty()
+          ? ctr.spec().toBuilder().network("none").net(opts).build()
+          : ctr.spec().toBuilder().net(opts).build();
+      store.update(ctr.id(), c -> c.withSpec(updated));
+      Optional<ContainerState.NetAttachment> joined = ctr.state().netState().find(name);
+      if (ctr.state().isRunning() && joined.isPresent()) {
+        Optional<Networks.Network> n = networks.find(name);
+        if (n.isPresent()) {
+          networks.detach(n.get(), runtimeConf(ctr.id(), ctr.state().pid(), joined.get().ifName(), null,
+              joined.get().ifName().equals("eth0") ? ctr.state().netState().ports() : List.of(), n.get()));
+        }
+        store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().without(name))));
+        rewriteHosts(get(ctr.id()));
+      }
+      Container after = get(ctr.id());
+      networks.find(name).ifPresent(n -> emitNetwork(n, "disconnect", after));
+      return after;
+    }
+  }
+
+  private static ContainerSpec.NetworkOptions withNetworks(ContainerSpec spec, List<ContainerSpec.Attach> list) {
+    ContainerSpec.NetworkOptions o = spec.networkOptions();
+    return new ContainerSpec.NetworkOptions(list, o.publish(), o.publishAll(), o.expose(), o.dns(), o.dnsSearch(),
+        o.dnsOptions(), o.addHosts());
+  }
+
+  private void rewriteHosts(Container ctr) {
+    try {
+      List<Networks.Network> nets = cniNetworks(ctr.spec()).stream()
+          .filter(n -> ctr.state().netState().find(n.name()).isPresent()).toList();
+      EtcFiles.write(containerDir(ctr.id()).resolve("etc"),
+          etcInputs(ctr, hostname(ctr), nets, ctr.state().netState().attachments()));
+    } catch (IOException | RuntimeException e) {
+      config.warn().accept("container " + ctr.shortId() + ": cannot update /etc/hosts: " + e.getMessage());
+    }
+  }
+
+  private void emitNetwork(Networks.Network n, String action) {
+    emitNetwork(n, action, null);
+  }
+
+  private void emitNetwork(Networks.Network n, String action, Container c) {
+    Map<String, String> attrs = new LinkedHashMap<>();
+    attrs.put("name", n.name());
+    attrs.put("type", n.driver());
+    if (c != null) {
+      attrs.put("container", c.id());
+    }
+    Instant now = Instant.now();
+    events.append(new Event("network", action, n.id(), n.name(), null, attrs,
+        now.getEpochSecond() * 1_000_000_000L + now.getNano()));
+  }
+
   // ---- state ----
 
   public Container get(String nameOrId) {
@@ -497,6 +946,7 @@ public final class Engine implements AutoCloseable {
         return current == null ? ctr.withState(ctr.state().exited(-1, false, null, null)) : current;
       }
       clearRun(runtime(), ctr.id(), containerDir(ctr.id()).resolve("rootfs"));
+      releaseNetwork(ctr.id());
       int code = exit.map(ExitStatus::exitCode).orElse(-1);
       boolean oom = exit.map(ExitStatus::oomKilled).orElse(false);
       String at = exit.map(x -> x.finishedAt().toString()).orElse(Instant.now().toString());
@@ -947,6 +1397,7 @@ public final class Engine implements AutoCloseable {
     try (ContainerLocks.Held held = locks.hold(id)) {
       store.update(id, c -> c.withState(c.state().withStatus(ContainerState.REMOVING)));
       clearRun(runtime(), id, containerDir(id).resolve("rootfs"));
+      releaseNetwork(id);
       try {
         Volumes.deleteTree(shimDir(id));
         Volumes.deleteTree(containerDir(id));

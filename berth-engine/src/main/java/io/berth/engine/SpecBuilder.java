@@ -48,7 +48,8 @@ final class SpecBuilder {
       Path etcDir,
       String hostname,
       List<Spec.Mount> userMounts,
-      Path initBinary) {}
+      Path initBinary,
+      Path joinNetns) {}
 
   private SpecBuilder() {}
 
@@ -90,7 +91,7 @@ final class SpecBuilder {
 
     process(root.with("process"), in, spec, image);
     mounts(root, in, spec);
-    linux(root.with("linux"), in.container().id(), spec);
+    linux(root.with("linux"), in.container().id(), spec, in.joinNetns());
     return SpecJson.parse(SpecJson.toBytes(root), Spec.class, "the configuration of container " + in.container().name());
   }
 
@@ -313,18 +314,25 @@ final class SpecBuilder {
     return "berth/" + id;
   }
 
-  private static void linux(ObjectNode linux, String id, ContainerSpec spec) {
+  private static void linux(ObjectNode linux, String id, ContainerSpec spec, Path joinNetns) {
     linux.put("cgroupsPath", cgroupsPath(id));
     ArrayNode namespaces = linux.putArray("namespaces");
     List<String> ns = new ArrayList<>(List.of("pid", "ipc", "uts", "mount", "cgroup"));
-    String network = spec.network() == null ? "none" : spec.network();
-    switch (network) {
-      case "none", "bridge", "default" -> ns.add("network");
-      case "host" -> { }
-      default -> throw new EngineException("unknown network \"" + network + "\": none and host are available");
+    String mode = Engine.networkMode(spec);
+    if (mode == null || mode.equals("none")) {
+      ns.add("network");
+    } else if (mode.startsWith("container:")) {
+      if (joinNetns == null) {
+        throw new EngineException("--network " + mode + ": that container is not running");
+      }
+    } else if (!mode.equals("host")) {
+      throw new EngineException("unknown network mode \"" + mode + "\"");
     }
     for (String n : ns) {
       namespaces.addObject().put("type", n);
+    }
+    if (joinNetns != null) {
+      namespaces.addObject().put("type", "network").put("path", joinNetns.toString());
     }
     if (spec.privileged()) {
       linux.remove("maskedPaths");

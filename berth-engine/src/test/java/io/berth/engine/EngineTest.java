@@ -48,6 +48,9 @@ class EngineTest {
 
   @AfterAll
   static void tearDown() throws IOException {
+    for (Networks.Network n : engine.networks().list()) {
+      engine.removeNetwork(n.name());
+    }
     engine.close();
     try (Stream<Path> s = Files.lines(Path.of("/proc/self/mountinfo")).map(l -> Path.of(l.split(" ")[4]))) {
       assertFalse(s.anyMatch(p -> p.startsWith(base)), "a mount was left under " + base);

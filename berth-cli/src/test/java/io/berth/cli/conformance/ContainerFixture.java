@@ -154,6 +154,10 @@ final class ContainerFixture implements AutoCloseable {
     for (String id : ids.out().lines().filter(l -> !l.isBlank()).toList()) {
       berth("rm", "-f", "-v", id);
     }
+    Result nets = berth("network", "ls", "-q", "--no-trunc");
+    for (String id : nets.out().lines().filter(l -> !l.isBlank()).toList()) {
+      berth("network", "rm", id);
+    }
     for (String m : mountsUnderRoot().reversed()) {
       new ProcessBuilder("umount", "-l", m).start().waitFor();
     }
