@@ -418,7 +418,7 @@ final class SystemCommands {
     }
     if (!force) {
       throw new Flags.UsageException("system prune removes all stopped containers"
-          + (volumes ? ", unused volumes" : "") + " and " + (all ? "unused" : "dangling") + " images: confirm with -f");
+          + ", unused networks" + (volumes ? ", unused volumes" : "") + " and " + (all ? "unused" : "dangling") + " images: confirm with -f");
     }
     out.println("Deleted Containers");
     for (Container c : engine.list()) {
@@ -431,6 +431,9 @@ final class SystemCommands {
         }
       }
     }
+    out.println("Deleted Networks");
+    engine.pruneNetworks().forEach(out::println);
+    engine.gcNetworks(); // what a crashed engine or shim left attached
     if (volumes) {
       out.println("Deleted Volumes");
       engine.pruneVolumes().forEach(out::println);

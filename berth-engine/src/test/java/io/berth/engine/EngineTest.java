@@ -314,4 +314,59 @@ class EngineTest {
     assertEquals(7, stopped.state().exitCode(), "the image's StopSignal (SIGUSR2) was sent");
     assertEquals("yes\n", Files.readString(Path.of(engine.volumes().get(volume).mountpoint()).resolve("f")));
   }
+
+  // ---- networks ----
+
+  static List<String> leases(String network) throws IOException {
+    Path d = base.resolve("root/cni/ipam").resolve(network);
+    if (!Files.isDirectory(d)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(d)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9.]+")).toList();
+    }
+  }
+
+  /**
+   * What a crash between a CNI ADD and the record can leave: an attachment (its cached result and
+   * address lease) whose container the engine no longer knows. Made here by putting back, after
+   * a normal remove, the files the ADD had written; GC must DEL it through the real plugins.
+   */
+  @Test
+  void networkGcReleasesAttachmentsNoContainerHolds() throws Exception {
+    engine.createNetwork(new Networks.CreateOptions("gcnet", "10.78.230.0/24", null, false, Map.of()));
+    try {
+      Container c = engine.create(ContainerSpec.builder("busybox").cmd(List.of("sleep", "60"))
+          .net(new ContainerSpec.NetworkOptions(List.of(ContainerSpec.Attach.of("gcnet")), List.of(), false,
+              List.of(), List.of(), List.of(), List.of(), List.of())).build(), p -> {});
+      c = engine.start(c.id());
+      assertEquals(1, leases("gcnet").size());
+      String ip = c.state().netState().find("gcnet").orElseThrow().ip();
+      assertEquals(List.of(ip), leases("gcnet"));
+      engine.gcNetworks();
+      assertEquals(List.of(ip), leases("gcnet"), "a running container's attachment is valid");
+      Map<Path, byte[]> written = new java.util.HashMap<>();
+      try (Stream<Path> s = Stream.concat(Files.walk(base.resolve("root/cni/results")),
+          Stream.of(base.resolve("root/cni/ipam/gcnet").resolve(ip)))) {
+        for (Path f : s.filter(Files::isRegularFile).toList()) {
+          written.put(f, Files.readAllBytes(f));
+        }
+      }
+      engine.remove(c.id(), true, true);
+      assertEquals(List.of(), leases("gcnet"));
+      for (Map.Entry<Path, byte[]> e : written.entrySet()) {
+        Files.createDirectories(e.getKey().getParent());
+        Files.write(e.getKey(), e.getValue());
+      }
+      assertEquals(List.of(ip), leases("gcnet"), "the orphan holds its address");
+      engine.gcNetworks();
+      assertEquals(List.of(), leases("gcnet"));
+      try (Stream<Path> s = Files.walk(base.resolve("root/cni/results"))) {
+        assertEquals(0, s.filter(Files::isRegularFile).count(), "no cached result is left");
+      }
+    } finally {
+      engine.removeNetwork("gcnet");
+    }
+    assertFalse(Files.exists(base.resolve("root/networks/gcnet.conflist")));
+  }
 }

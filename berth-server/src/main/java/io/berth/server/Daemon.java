@@ -114,6 +114,9 @@ public final class Daemon implements AutoCloseable {
    * unless-stopped and on-failure as {@link Engine#cleanup} decides), and a --rm container goes.
    */
   private void recover() {
+    // CNI GC first: attachments whose container no longer runs (a crash between ADD and the
+    // record, a shim killed with its container) are released before anything starts again.
+    guarded("network GC", engine::gcNetworks);
     for (Container c : engine.list()) {
       if (!c.state().status().equals(ContainerState.EXITED) || c.state().startedAt() == null) {
         continue;
