@@ -79,6 +79,7 @@ final class RemoteCommands {
         }
         case "events" -> events(argv);
         case "volume" -> volume(argv);
+        case "network" -> network(argv);
         default -> throw new EngineException(command + " is not available through the daemon yet: unset BERTH_HOST"
             + " (or drop --url) to run it locally");
       };
@@ -360,6 +361,89 @@ final class RemoteCommands {
         }
       }
       default -> throw new EngineException("volume " + argv.get(0) + " is not available through the daemon yet");
+    }
+    return 0;
+  }
+
+  private int network(List<String> argv) throws IOException {
+    if (argv.isEmpty()) {
+      throw new Flags.UsageException("usage: berth network create|ls|inspect|rm|connect|disconnect|prune ...");
+    }
+    List<String> rest = argv.subList(1, argv.size());
+    switch (argv.get(0)) {
+      case "ls", "list" -> {
+        boolean quiet = rest.contains("-q") || rest.contains("--quiet");
+        if (!quiet) {
+          out.printf("%-14s %-20s %-8s %s%n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+        }
+        for (JsonNode n : call("GET", "/v1/networks").json()) {
+          String id = n.path("Id").asText().substring(0, 12);
+          out.println(quiet ? id : String.format("%-14s %-20s %-8s %s", id, n.path("Name").asText(),
+              n.path("Driver").asText(), "local"));
+        }
+      }
+      case "create" -> {
+        Flags f = Flags.berth("network create", rest, Integer.MAX_VALUE);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        Map<String, String> labels = new java.util.LinkedHashMap<>();
+        for (String flag = f.next(); flag != null; flag = f.next()) {
+          switch (flag) {
+            case "--subnet" -> body.put("Subnet", f.value(flag));
+            case "--gateway" -> body.put("Gateway", f.value(flag));
+            case "--internal" -> body.put("Internal", f.bool(flag));
+            case "-l", "--label" -> {
+              String v = f.value(flag);
+              int eq = v.indexOf('=');
+              labels.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
+            }
+            default -> throw f.unknown(flag);
+          }
+        }
+        String name = f.positionals(1, 1, "[--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME").get(0);
+        body.put("Name", name);
+        body.put("Labels", labels);
+        check(http.postJson("/v1/networks", body));
+        out.println(name);
+      }
+      case "inspect" -> {
+        List<JsonNode> docs = new ArrayList<>();
+        for (String n : rest) {
+          docs.add(call("GET", "/v1/networks/" + enc(n)).json());
+        }
+        out.println(io.berth.oci.SpecJson.toPrettyString(docs));
+      }
+      case "rm", "remove" -> {
+        for (String n : rest) {
+          if (!n.startsWith("-")) {
+            call("DELETE", "/v1/networks/" + enc(n));
+            out.println(n);
+          }
+        }
+      }
+      case "connect", "disconnect" -> {
+        Flags f = Flags.berth("network " + argv.get(0), rest, Integer.MAX_VALUE);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        List<String> aliases = new ArrayList<>();
+        for (String flag = f.next(); flag != null; flag = f.next()) {
+          switch (flag) {
+            case "--alias" -> aliases.add(f.value(flag));
+            case "--ip" -> body.put("IPAddress", f.value(flag));
+            case "--mac-address" -> body.put("MacAddress", f.value(flag));
+            case "-f", "--force" -> f.bool(flag);
+            default -> throw f.unknown(flag);
+          }
+        }
+        List<String> pos = f.positionals(2, 2, "NETWORK CONTAINER");
+        body.put("Container", pos.get(1));
+        body.put("Aliases", aliases);
+        check(http.postJson("/v1/networks/" + enc(pos.get(0)) + "/" + argv.get(0), body));
+      }
+      case "prune" -> {
+        for (JsonNode n : call("POST", "/v1/networks/prune").json().path("NetworksDeleted")) {
+          out.println(n.asText());
+        }
+      }
+      default -> throw new Flags.UsageException("unknown network command \"" + argv.get(0) + "\"");
     }
     return 0;
   }

@@ -87,7 +87,65 @@ public final class BerthApi {
         .delete("/v1/volumes/{name}", r -> {
           engine.removeVolume(r.param("name"), r.queryBool("force", false));
           return Response.status(204);
+        })
+        .get("/v1/networks", r -> Response.json(200, engine.networks().list().stream().map(BerthApi::network).toList()))
+        .post("/v1/networks", this::createNetwork)
+        .get("/v1/networks/{name}", r -> Response.json(200, network(engine.networks().get(r.param("name")))))
+        .delete("/v1/networks/{name}", r -> {
+          engine.removeNetwork(r.param("name"));
+          return Response.status(204);
+        })
+        .post("/v1/networks/prune", r -> Response.json(200, Map.of("NetworksDeleted", engine.pruneNetworks())))
+        .post("/v1/networks/{name}/connect", r -> {
+          JsonNode b = body(r, JsonNode.class);
+          List<String> aliases = new java.util.ArrayList<>();
+          b.path("Aliases").forEach(a -> aliases.add(a.asText()));
+          engine.connect(required(b, "Container"),
+              new io.berth.engine.ContainerSpec.Attach(r.param("name"), aliases, text(b, "IPAddress"), text(b, "MacAddress")));
+          return Response.status(204);
+        })
+        .post("/v1/networks/{name}/disconnect", r -> {
+          engine.disconnect(required(body(r, JsonNode.class), "Container"), r.param("name"));
+          return Response.status(204);
         });
+  }
+
+  /** A network as this API shows it. */
+  static Map<String, Object> network(io.berth.engine.Networks.Network n) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Name", n.name());
+    m.put("Id", n.id());
+    m.put("Driver", n.driver());
+    m.put("Subnet", n.subnet());
+    m.put("Gateway", n.gateway());
+    m.put("Bridge", n.bridge());
+    m.put("Internal", n.internal());
+    m.put("DNS", n.dns());
+    m.put("Labels", n.labels());
+    m.put("Created", n.created());
+    return m;
+  }
+
+  private Response createNetwork(Request r) {
+    JsonNode b = body(r, JsonNode.class);
+    Map<String, String> labels = new LinkedHashMap<>();
+    b.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+    try {
+      return Response.json(201, network(engine.createNetwork(new io.berth.engine.Networks.CreateOptions(
+          required(b, "Name"), text(b, "Subnet"), text(b, "Gateway"), b.path("Internal").asBoolean(false), labels))));
+    } catch (EngineException.Conflict | EngineException.NotFound e) {
+      throw e;
+    } catch (EngineException e) {
+      throw HttpException.badRequest(e.getMessage());
+    }
+  }
+
+  private static String required(JsonNode b, String field) {
+    String v = text(b, field);
+    if (v == null || v.isEmpty()) {
+      throw HttpException.badRequest("\"" + field + "\" is required");
+    }
+    return v;
   }
 
   /** The status an error is answered with, and its one-line message. */

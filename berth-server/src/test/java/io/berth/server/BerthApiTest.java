@@ -56,6 +56,9 @@ class BerthApiTest {
   static void tearDown() throws Exception {
     client.close();
     daemon.close();
+    for (io.berth.engine.Networks.Network n : engine.networks().list()) {
+      engine.removeNetwork(n.name());
+    }
     engine.close();
     TestDirs.reapShims();
     TestDirs.remove(base);

@@ -55,6 +55,9 @@ class DaemonTest {
     for (Container c : engine.list()) {
       engine.remove(c.id(), true, true);
     }
+    for (io.berth.engine.Networks.Network n : engine.networks().list()) {
+      engine.removeNetwork(n.name());
+    }
     engine.close();
     TestDirs.reapShims();
     TestDirs.remove(base);

@@ -58,6 +58,9 @@ class DaemonTest {
       for (Container c : engine.list()) {
         engine.remove(c.id(), true, true);
       }
+      for (io.berth.engine.Networks.Network n : engine.networks().list()) {
+        engine.removeNetwork(n.name());
+      }
     }
     reapShims();
     try (Stream<String> s = Files.lines(Path.of("/proc/self/mountinfo"))) {
@@ -289,5 +292,29 @@ class DaemonTest {
         "busybox", "true");
     assertEquals(1, tty.code(), "/bin/false ran in the JVM's place: " + tty.err());
     assertEquals(0, BerthCommand.run(base, root, noJava, "", "--run-root", runRoot.toString(), "rm", "-f", "fast1").code());
+  }
+
+  @Test
+  void networksThroughTheDaemon() throws Exception {
+    startDaemon();
+    Map<String, String> env = Map.of("BERTH_HOST", "unix://" + socket);
+    BerthCommand.Result create = BerthCommand.run(base, root, env, "", "network", "create", "--subnet",
+        "10.78.220.0/24", "--label", "via=api", "rnet");
+    assertEquals(0, create.code(), create.err());
+    assertTrue(BerthCommand.run(base, root, env, "", "network", "ls").out().contains(" rnet "));
+    BerthCommand.Result d = BerthCommand.run(base, root, env, "", "run", "-d", "--name", "rweb", "--network", "rnet",
+        "busybox", "sleep", "60");
+    assertEquals(0, d.code(), d.err());
+    String ip = BerthCommand.run(base, root, env, "", "inspect", "--format", "{{.NetworkSettings.IPAddress}}", "rweb")
+        .out().strip();
+    assertTrue(ip.startsWith("10.78.220."), ip);
+    String inspect = BerthCommand.run(base, root, env, "", "network", "inspect", "rnet").out();
+    assertTrue(inspect.contains("\"via\": \"api\""), inspect);
+    BerthCommand.Result busy = BerthCommand.run(base, root, env, "", "network", "rm", "rnet");
+    assertEquals(125, busy.code());
+    assertTrue(busy.err().contains("active endpoints"), busy.err());
+    assertEquals(0, BerthCommand.run(base, root, env, "", "rm", "-f", "rweb").code());
+    assertEquals(0, BerthCommand.run(base, root, env, "", "network", "rm", "rnet").code());
+    assertFalse(BerthCommand.run(base, root, env, "", "network", "ls").out().contains(" rnet "));
   }
 }
