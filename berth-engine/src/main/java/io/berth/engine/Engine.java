@@ -81,6 +81,7 @@ public final class Engine implements AutoCloseable {
   private final ContainerLocks locks;
   private final EventLog events;
   private final Networks networks;
+  private final BerthDns dns;
 
   private Engine(Config config) {
     this.config = config;
@@ -90,6 +91,7 @@ public final class Engine implements AutoCloseable {
     this.locks = new ContainerLocks(config.root().resolve("containers"));
     this.events = new EventLog(config.runRoot().resolve("events.log"));
     this.networks = new Networks(config.root(), config.warn());
+    this.dns = new BerthDns(config.runRoot().resolve("dns"), Path.of("/etc/resolv.conf"));
   }
 
   public Networks networks() {
@@ -330,6 +332,7 @@ public final class Engine implements AutoCloseable {
       if (!nets.isEmpty()) {
         List<ContainerState.NetAttachment> joined = attachAll(ctr, pid, nets, imageConfig);
         EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, joined));
+        nets.forEach(this::updateDns);
       }
       boolean healthChecked = health(ctr).isPresent();
       Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())
@@ -716,6 +719,43 @@ public final class Engine implements AutoCloseable {
       }
     }
     store.update(id, c -> c.withState(c.state().netState().attachments().isEmpty() ? c.state().withNet(null) : c.state()));
+    for (ContainerState.NetAttachment a : ns.attachments()) {
+      networks.find(a.network()).ifPresent(this::updateDns);
+    }
+  }
+
+  /**
+   * Rewrites a network's names for berth-dns from the records: every container with an address
+   * on it, under its name, its aliases there and its short ID. Under the networks' lock, so two
+   * berth processes cannot write an older list over a newer one. A failure is a warning: the
+   * container runs, without names.
+   */
+  private void updateDns(Networks.Network n) {
+    if (!n.dns() || n.gateway() == null) {
+      return;
+    }
+    try {
+      networks.locked(() -> {
+        List<BerthDns.Record> records = new ArrayList<>();
+        for (Container c : store.list()) {
+          c.state().netState().find(n.name()).filter(a -> a.ip() != null).ifPresent(a -> {
+            List<String> names = new ArrayList<>();
+            names.add(c.name());
+            a.aliases().stream().filter(x -> !names.contains(x)).forEach(names::add);
+            names.add(c.shortId());
+            records.add(new BerthDns.Record(a.ip(), names));
+          });
+        }
+        if (records.isEmpty()) {
+          dns.remove(n.name());
+        } else {
+          dns.update(n.name(), List.of(n.gateway()), Networks.DOMAIN, records);
+        }
+        return null;
+      });
+    } catch (EngineException e) {
+      config.warn().accept("network " + n.name() + ": name resolution: " + e.getMessage());
+    }
   }
 
   /** {@code network rm}: refused while a running container is attached. */
@@ -729,6 +769,9 @@ public final class Engine implements AutoCloseable {
         }
       }
       networks.remove(n);
+      if (n.dns()) {
+        dns.remove(n.name());
+      }
       return null;
     });
     emitNetwork(n, "destroy");
@@ -821,6 +864,7 @@ public final class Engine implements AutoCloseable {
         ContainerState.NetAttachment done = fromResult(pending, r, ifName);
         store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(done))));
         rewriteHosts(get(ctr.id()));
+        updateDns(n);
       }
       emitNetwork(n, "connect", ctr);
       return get(ctr.id());
@@ -851,6 +895,7 @@ public final class Engine implements AutoCloseable {
         }
         store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().without(name))));
         rewriteHosts(get(ctr.id()));
+        networks.find(name).ifPresent(this::updateDns);
       }
       Container after = get(ctr.id());
       networks.find(name).ifPresent(n -> emitNetwork(n, "disconnect", after));
@@ -1106,6 +1151,9 @@ public final class Engine implements AutoCloseable {
     Container ctr = get(nameOrId);
     String n = Names.check(newName);
     Container renamed = store.update(ctr.id(), c -> c.withName(n)).orElseThrow();
+    for (ContainerState.NetAttachment a : renamed.state().netState().attachments()) {
+      networks.find(a.network()).ifPresent(this::updateDns);
+    }
     emit(renamed, "rename", Map.of("oldName", ctr.name()));
     return renamed;
   }

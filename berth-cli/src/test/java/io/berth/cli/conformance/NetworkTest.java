@@ -162,6 +162,41 @@ class NetworkTest {
   }
 
   @Test
+  void containersOnAUserNetworkResolveEachOtherByNameAndAlias() throws Exception {
+    ok("network", "create", "--subnet", "10.78.211.0/24", "n10");
+    try {
+      web("n10web", "hello-by-name", "--network", "n10", "--network-alias", "www");
+      String webIp = ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "n10web").strip();
+      String out = sh(List.of("--network", "n10"), "cat /etc/resolv.conf; wget -qO- http://n10web/index.html;"
+          + " wget -qO- http://www/index.html; wget -qO- http://n10web.dns.berth/index.html;"
+          + " nslookup n10web 2>&1; nslookup nosuch.dns.berth >/dev/null 2>&1 && echo found || echo nxdomain");
+      assertTrue(out.contains("nameserver 10.78.211.1"), out);
+      assertTrue(out.lines().anyMatch(l -> l.startsWith("search dns.berth")), out);
+      assertEquals(3, out.lines().filter(l -> l.equals("hello-by-name")).count(), out);
+      assertTrue(out.contains("Address: " + webIp), out);
+      assertTrue(out.strip().endsWith("nxdomain"), out);
+      // A removed container's name goes with it; the others keep theirs.
+      ok("run", "-d", "--name", "n10b", "--network", "n10", "busybox", "sleep", "60");
+      ok("rm", "-f", "n10web");
+      String after = sh(List.of("--network", "n10"),
+          "nslookup n10web >/dev/null 2>&1 && echo found || echo gone; nslookup n10b >/dev/null 2>&1 && echo found");
+      assertEquals("gone\nfound\n", after);
+      // The default network has no name service: the host's resolver configuration.
+      assertFalse(sh(List.of(), "cat /etc/resolv.conf").contains("dns.berth"));
+    } finally {
+      fx.berth("rm", "-f", "n10web", "n10b");
+      fx.berth("network", "rm", "n10");
+    }
+    assertEquals(List.of(), dnsDaemons(), "berth-dns stops with the last network it served");
+  }
+
+  /** berth-dns processes serving this fixture's run root. */
+  static List<Long> dnsDaemons() {
+    return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("berth-dns")
+        && p.info().commandLine().orElse("").contains(fx.runRoot.toString())).map(ProcessHandle::pid).toList();
+  }
+
+  @Test
   void ipMacDnsAndExtraHostsAreApplied() throws Exception {
     ok("network", "create", "--subnet", "10.78.202.0/24", "n2");
     try {
