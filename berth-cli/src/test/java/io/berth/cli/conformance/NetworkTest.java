@@ -254,6 +254,21 @@ class NetworkTest {
     }
   }
 
+  @Test
+  void anotherContainersNamespaceIsShared() throws Exception {
+    ok("run", "-d", "--name", "owner", "busybox", "sleep", "60");
+    try {
+      String ip = ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "owner").strip();
+      String out = sh(List.of("--network", "container:owner"), "ip -4 -o addr show eth0");
+      assertTrue(out.contains("inet " + ip + "/"), out);
+      assertEquals(1, leases("berth").size(), "the guest takes no address of its own");
+      ContainerFixture.assertOneLineError(fx.berth("run", "--rm", "--network", "container:nosuch", "busybox", "true"),
+          125, "no such container");
+    } finally {
+      ok("rm", "-f", "owner");
+    }
+  }
+
   // ---- published ports ----
 
   @Test

@@ -32,6 +32,11 @@ class SystemCommandsTest {
         berth("rm", "-f", "-v", id);
       }
     }
+    for (String id : berth("network", "ls", "-q").out().split("\\s+")) {
+      if (!id.isBlank()) {
+        berth("network", "rm", id);
+      }
+    }
     new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
   }
 
