@@ -254,6 +254,28 @@ class NetworkTest {
     }
   }
 
+  /** A conflist Berth did not write (here the ptp plugin) is a network like the others. */
+  @Test
+  void aConflistDroppedInIsANetwork() throws Exception {
+    Path file = fx.root.resolve("networks/ptpnet.conflist");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, """
+        {"cniVersion": "1.0.0", "name": "ptpnet", "plugins": [
+          {"type": "ptp", "ipMasq": false, "ipam": {"type": "host-local", "dataDir": "%s",
+           "ranges": [[{"subnet": "10.78.212.0/24"}]]}}]}
+        """.formatted(fx.root.resolve("cni/ipam")));
+    try {
+      assertTrue(ok("network", "ls").contains("ptpnet"));
+      String out = sh(List.of("--network", "ptpnet"), "ip -4 -o addr show eth0; ls /sys/class/net | sort | tr '\\n' ' '");
+      assertTrue(out.contains("inet 10.78.212."), out);
+      assertTrue(out.contains("eth0 lo"), out);
+      assertEquals(List.of(), leases("ptpnet"), "released with the container");
+    } finally {
+      fx.berth("network", "rm", "ptpnet");
+    }
+    assertFalse(Files.exists(file));
+  }
+
   @Test
   void anotherContainersNamespaceIsShared() throws Exception {
     ok("run", "-d", "--name", "owner", "busybox", "sleep", "60");
