@@ -607,11 +607,7 @@ final class ContainerCommands {
         Map<String, String> labels = new LinkedHashMap<>();
         for (String flag = f.next(); flag != null; flag = f.next()) {
           switch (flag) {
-            case "-l", "--label" -> {
-              String v = f.value(flag);
-              int eq = v.indexOf('=');
-              labels.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-            }
+            case "-l", "--label" -> RunFlags.keyValue(labels, f.value(flag));
             case "-d", "--driver" -> {
               String d = f.value(flag);
               if (!d.equals("local")) {

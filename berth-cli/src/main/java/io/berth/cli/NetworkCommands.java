@@ -49,11 +49,7 @@ final class NetworkCommands {
         case "--subnet" -> subnet = f.value(flag);
         case "--gateway" -> gateway = f.value(flag);
         case "--internal" -> internal = f.bool(flag);
-        case "-l", "--label" -> {
-          String v = f.value(flag);
-          int eq = v.indexOf('=');
-          labels.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-        }
+        case "-l", "--label" -> RunFlags.keyValue(labels, f.value(flag));
         case "-d", "--driver" -> {
           String d = f.value(flag);
           if (!d.equals("bridge")) {

@@ -391,11 +391,7 @@ final class RemoteCommands {
             case "--subnet" -> body.put("Subnet", f.value(flag));
             case "--gateway" -> body.put("Gateway", f.value(flag));
             case "--internal" -> body.put("Internal", f.bool(flag));
-            case "-l", "--label" -> {
-              String v = f.value(flag);
-              int eq = v.indexOf('=');
-              labels.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
-            }
+            case "-l", "--label" -> RunFlags.keyValue(labels, f.value(flag));
             default -> throw f.unknown(flag);
           }
         }

@@ -239,7 +239,8 @@ final class RunFlags {
     }
   }
 
-  private static void keyValue(Map<String, String> m, String v) {
+  /** {@code KEY=VALUE} (or {@code KEY} for an empty value) into {@code m}, as -l and --sysctl take them. */
+  static void keyValue(Map<String, String> m, String v) {
     int eq = v.indexOf('=');
     m.put(eq < 0 ? v : v.substring(0, eq), eq < 0 ? "" : v.substring(eq + 1));
   }

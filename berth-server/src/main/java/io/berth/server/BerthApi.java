@@ -128,8 +128,7 @@ public final class BerthApi {
 
   private Response createNetwork(Request r) {
     JsonNode b = body(r, JsonNode.class);
-    Map<String, String> labels = new LinkedHashMap<>();
-    b.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+    Map<String, String> labels = labels(b);
     try {
       return Response.json(201, network(engine.createNetwork(new io.berth.engine.Networks.CreateOptions(
           required(b, "Name"), text(b, "Subnet"), text(b, "Gateway"), b.path("Internal").asBoolean(false), labels))));
@@ -138,6 +137,12 @@ public final class BerthApi {
     } catch (EngineException e) {
       throw HttpException.badRequest(e.getMessage());
     }
+  }
+
+  private static Map<String, String> labels(JsonNode b) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    b.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+    return labels;
   }
 
   private static String required(JsonNode b, String field) {
@@ -477,8 +482,7 @@ public final class BerthApi {
       new java.security.SecureRandom().nextBytes(id);
       name = HexFormat.of().formatHex(id);
     }
-    Map<String, String> labels = new LinkedHashMap<>();
-    b.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+    Map<String, String> labels = labels(b);
     try {
       return Response.json(201, engine.volumes().create(name, labels, false));
     } catch (EngineException.Conflict | EngineException.NotFound e) {
