@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 
 /**
  * {@code berth serve}: the engine as a long-lived process. It serves {@link BerthApi} on a unix
- * socket and does what only a process that outlives each command can do: reap the shims it
+ * socket (and, when given one, a second API such as Docker's on a socket of its own) and does what only a process that outlives each command can do: reap the shims it
  * spawned, apply restart policies when runs end, and run health checks on schedule.
  *
  * <p>The containers do not depend on it: each is watched by its own shim, which records the
@@ -44,6 +44,8 @@ public final class Daemon implements AutoCloseable {
   private final Consumer<String> log;
   private final FileLock lock;
   private final UnixHttpServer server;
+  /** The second API's server (Docker's), or null. */
+  private final UnixHttpServer extraServer;
   private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
   /** The startedAt of each container's last run whose end has been dealt with. */
   private final Map<String, String> handled = new ConcurrentHashMap<>();
@@ -53,15 +55,21 @@ public final class Daemon implements AutoCloseable {
   private final Thread monitor;
   private volatile boolean closed;
 
-  private Daemon(Engine engine, Path socket, Consumer<String> log) throws IOException {
+  private Daemon(Engine engine, Path socket, ExtraApi extra, Consumer<String> log) throws IOException {
     this.engine = engine;
     this.log = log;
     this.lock = lockRunRoot(engine.config().runRoot());
+    UnixHttpServer berth = null;
     try {
       // Adopt first: a shim spawned from now on is ours to reap once it has daemonized.
       io.berth.runtime.Runtime.adoptContainers();
-      this.server = UnixHttpServer.start(socket, new BerthApi(engine).router(), log);
+      berth = UnixHttpServer.start(socket, new BerthApi(engine).router(), log);
+      this.extraServer = extra == null ? null : UnixHttpServer.start(extra.socket(), extra.handler(), log);
+      this.server = berth;
     } catch (IOException | RuntimeException e) {
+      if (berth != null) {
+        berth.close();
+      }
       releaseQuietly(lock);
       throw e;
     }
@@ -74,11 +82,27 @@ public final class Daemon implements AutoCloseable {
    * daemon serves the same run root or answers on the socket.
    */
   public static Daemon start(Engine engine, Path socket, Consumer<String> log) throws IOException {
-    return new Daemon(engine, socket, log);
+    return new Daemon(engine, socket, null, log);
+  }
+
+  /**
+   * A second API the daemon serves on a socket of its own, kept apart from Berth's: Docker's
+   * Engine API lives in berth-docker, which this module cannot see, so the caller hands it in.
+   */
+  public record ExtraApi(Path socket, UnixHttpServer.Handler handler) {}
+
+  /** As {@link #start(Engine, Path, Consumer)}, serving {@code extra} too (null for none). */
+  public static Daemon start(Engine engine, Path socket, ExtraApi extra, Consumer<String> log) throws IOException {
+    return new Daemon(engine, socket, extra, log);
   }
 
   public Path socket() {
     return server.socket();
+  }
+
+  /** The second API's socket, or null when there is none. */
+  public Path extraSocket() {
+    return extraServer == null ? null : extraServer.socket();
   }
 
   /** Two daemons on one run root would restart and reap each other's containers. */
@@ -323,6 +347,9 @@ public final class Daemon implements AutoCloseable {
     }
     closed = true;
     server.close();
+    if (extraServer != null) {
+      extraServer.close();
+    }
     monitor.interrupt();
     try {
       monitor.join(5000);
@@ -340,7 +367,8 @@ public final class Daemon implements AutoCloseable {
 
   // ---- berth serve ----
 
-  static final String USAGE = "usage: berth serve [--socket PATH]  (default: <run-root>/berth.sock)";
+  static final String USAGE = "usage: berth serve [--socket PATH] [--docker-socket PATH|none]\n"
+      + "  (defaults: <run-root>/berth.sock for Berth's API, <run-root>/docker.sock for Docker's)";
 
   /**
    * {@code berth serve}: runs until SIGTERM or SIGINT, then closes the socket and exits 0,
@@ -348,27 +376,37 @@ public final class Daemon implements AutoCloseable {
    */
   public static int serve(Path root, Path runRoot, RegistriesConf registries, List<String> args,
       PrintStream out, PrintStream err) throws IOException, InterruptedException {
-    return serve(root, runRoot, registries, args, out, err, null);
+    return serve(root, runRoot, registries, args, out, err, null, null);
   }
 
   /**
    * As above, with {@code companion} started on the daemon's engine once it serves (and closed
-   * when it stops): the command line's fast path lives in berth-cli, which this module cannot see.
+   * when it stops): the command line's fast path lives in berth-cli, which this module cannot see;
+   * and with {@code dockerApi} (null for none) served on the Docker socket.
    */
   public static int serve(Path root, Path runRoot, RegistriesConf registries, List<String> args,
-      PrintStream out, PrintStream err, java.util.function.Function<Engine, AutoCloseable> companion)
+      PrintStream out, PrintStream err, java.util.function.Function<Engine, AutoCloseable> companion,
+      java.util.function.Function<Engine, UnixHttpServer.Handler> dockerApi)
       throws IOException, InterruptedException {
     Path socket = runRoot.resolve("berth.sock");
+    Path dockerSocket = runRoot.resolve("docker.sock");
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      if (a.equals("--socket") || a.equals("-H")) {
+      if (a.equals("--socket") || a.equals("-H") || a.equals("--docker-socket")) {
         if (i + 1 >= args.size()) {
           err.println("berth serve: " + a + " needs a path");
           return 2;
         }
-        socket = Path.of(args.get(++i));
+        Path p = Path.of(args.get(++i));
+        if (a.equals("--docker-socket")) {
+          dockerSocket = p;
+        } else {
+          socket = p;
+        }
       } else if (a.startsWith("--socket=")) {
         socket = Path.of(a.substring("--socket=".length()));
+      } else if (a.startsWith("--docker-socket=")) {
+        dockerSocket = Path.of(a.substring("--docker-socket=".length()));
       } else if (a.equals("-h") || a.equals("--help")) {
         out.println(USAGE);
         return 0;
@@ -377,8 +415,17 @@ public final class Daemon implements AutoCloseable {
         return 2;
       }
     }
-    if (socket.toAbsolutePath().toString().length() >= 108) {
-      err.println("berth serve: the socket path " + socket + " is too long for a unix socket (108 bytes)");
+    if (dockerSocket.toString().equals("none") || dockerApi == null) {
+      dockerSocket = null;
+    }
+    for (Path p : java.util.Arrays.asList(socket, dockerSocket)) {
+      if (p != null && p.toAbsolutePath().toString().length() >= 108) {
+        err.println("berth serve: the socket path " + p + " is too long for a unix socket (108 bytes)");
+        return 2;
+      }
+    }
+    if (socket.toAbsolutePath().equals(dockerSocket == null ? null : dockerSocket.toAbsolutePath())) {
+      err.println("berth serve: Berth's API and Docker's need two sockets; " + socket + " was given for both");
       return 2;
     }
     Consumer<String> log = m -> err.println(Instant.now() + " berth serve: " + m);
@@ -388,14 +435,16 @@ public final class Daemon implements AutoCloseable {
     try (Engine engine = Engine.open(config)) {
       Daemon d;
       try {
-        d = start(engine, socket, log);
+        d = start(engine, socket, dockerSocket == null ? null : new ExtraApi(dockerSocket, dockerApi.apply(engine)), log);
       } catch (IOException e) {
         err.println("berth serve: " + e.getMessage());
         return 125;
       }
       try (d; AutoCloseable extra = companion == null ? null : companion.apply(engine)) {
         SignalHandling.onTermination(stop::countDown);
-        log.accept("serving the Berth API on " + socket.toAbsolutePath() + " (pid " + ProcessHandle.current().pid() + ")");
+        log.accept("serving the Berth API on " + socket.toAbsolutePath()
+            + (dockerSocket == null ? "" : " and the Docker Engine API on " + dockerSocket.toAbsolutePath())
+            + " (pid " + ProcessHandle.current().pid() + ")");
         stop.await();
         log.accept("stopping; the containers keep running");
       } catch (IOException | InterruptedException | RuntimeException e) {

@@ -253,11 +253,13 @@ final class HttpIO {
   static String reason(int status) {
     return switch (status) {
       case 100 -> "Continue";
+      case 101 -> "Switching Protocols";
       case 200 -> "OK";
       case 201 -> "Created";
       case 204 -> "No Content";
       case 304 -> "Not Modified";
       case 400 -> "Bad Request";
+      case 403 -> "Forbidden";
       case 404 -> "Not Found";
       case 405 -> "Method Not Allowed";
       case 409 -> "Conflict";

@@ -42,6 +42,11 @@ public final class Request {
         parseQuery(q < 0 ? "" : target.substring(q + 1)), h, body, Map.of(), () -> false);
   }
 
+  /** The same request at another path (an API that routes on part of the path, as Docker's version prefix). */
+  public Request withPath(String newRawPath) {
+    return new Request(method, newRawPath, query, headers, body, params, clientGone);
+  }
+
   Request withParams(Map<String, String> p) {
     return new Request(method, rawPath, query, headers, body, Map.copyOf(p), clientGone);
   }

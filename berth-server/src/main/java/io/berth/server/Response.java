@@ -21,15 +21,42 @@ public final class Response {
     void write(byte[] data) throws IOException;
   }
 
+  /**
+   * Takes the connection over once the status and headers are sent (HTTP's Upgrade, Docker's
+   * hijacking): the bytes that follow are the handler's own, both ways, until it returns; then
+   * the connection closes.
+   */
+  public interface Takeover {
+    void run(RawConnection connection) throws IOException, InterruptedException;
+  }
+
+  /** A connection after a {@link Takeover}: raw bytes in and out. */
+  public interface RawConnection {
+    /** What the client sends from now on (bytes it sent early, already buffered, included). */
+    java.io.InputStream in();
+
+    /** Straight to the client; each write is sent at once. */
+    java.io.OutputStream out();
+
+    /** Ends our side of the stream (a half-close): the client reads end of stream, and may still send. */
+    void closeWrite() throws IOException;
+  }
+
   private final int status;
   private final Map<String, String> headers = new LinkedHashMap<>();
   private final byte[] body;
   private final StreamBody stream;
+  private final Takeover takeover;
 
   private Response(int status, byte[] body, StreamBody stream) {
+    this(status, body, stream, null);
+  }
+
+  private Response(int status, byte[] body, StreamBody stream, Takeover takeover) {
     this.status = status;
     this.body = body;
     this.stream = stream;
+    this.takeover = takeover;
   }
 
   public static Response json(int status, Object value) {
@@ -52,6 +79,15 @@ public final class Response {
     return new Response(status, null, body).header("Content-Type", contentType);
   }
 
+  /**
+   * A response after which the handler owns the connection: 101 with {@code Connection: Upgrade}
+   * and {@code Upgrade: proto} when the client asked to upgrade, else this status with no
+   * length, the body being whatever {@code takeover} writes until the connection closes.
+   */
+  public static Response takeover(int status, String contentType, Takeover takeover) {
+    return new Response(status, null, null, takeover).header("Content-Type", contentType);
+  }
+
   public Response header(String name, String value) {
     headers.put(name, value);
     return this;
@@ -65,12 +101,17 @@ public final class Response {
     return headers;
   }
 
-  /** The body; null for a streamed response. */
+  /** The body; null for a streamed response or a takeover. */
   public byte[] body() {
     return body;
   }
 
   public StreamBody stream() {
     return stream;
+  }
+
+  /** What takes the connection over after the headers; null for an ordinary response. */
+  public Takeover takeover() {
+    return takeover;
   }
 }

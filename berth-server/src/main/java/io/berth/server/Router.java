@@ -8,7 +8,8 @@ import java.util.function.Function;
 
 /**
  * Maps a method and a path pattern ({@code /v1/containers/{id}/start}: a {@code {name}} is one
- * path segment) to a handler. Errors a handler throws become responses through the error
+ * path segment; one {@code {name*}} per pattern takes one or more segments, joined by "/", as
+ * image names need: {@code /images/{name*}/json}) to a handler. Errors a handler throws become responses through the error
  * mapper, so each API keeps its own error format.
  */
 public final class Router implements UnixHttpServer.Handler {
@@ -67,10 +68,47 @@ public final class Router implements UnixHttpServer.Handler {
   }
 
   private static Map<String, String> match(String[] pattern, String[] path) {
+    int greedy = -1;
+    for (int i = 0; i < pattern.length; i++) {
+      if (pattern[i].startsWith("{") && pattern[i].endsWith("*}")) {
+        greedy = i;
+      }
+    }
+    if (greedy >= 0) {
+      return matchGreedy(pattern, path, greedy);
+    }
     if (pattern.length != path.length) {
       return null;
     }
+    return matchSegments(pattern, path, new LinkedHashMap<>());
+  }
+
+  /** The segments before and after the greedy one match one to one; it takes what is between. */
+  private static Map<String, String> matchGreedy(String[] pattern, String[] path, int g) {
+    int after = pattern.length - g - 1;
+    if (path.length < pattern.length) {
+      return null;
+    }
     Map<String, String> params = new LinkedHashMap<>();
+    String[] headPattern = java.util.Arrays.copyOfRange(pattern, 0, g);
+    String[] tailPattern = java.util.Arrays.copyOfRange(pattern, g + 1, pattern.length);
+    if (matchSegments(headPattern, java.util.Arrays.copyOfRange(path, 0, g), params) == null
+        || matchSegments(tailPattern, java.util.Arrays.copyOfRange(path, path.length - after, path.length), params) == null) {
+      return null;
+    }
+    StringBuilder value = new StringBuilder();
+    for (int i = g; i < path.length - after; i++) {
+      if (path[i].isEmpty()) {
+        return null;
+      }
+      value.append(value.length() == 0 ? "" : "/").append(Request.decode(path[i], false));
+    }
+    String p = pattern[g];
+    params.put(p.substring(1, p.length() - 2), value.toString());
+    return params;
+  }
+
+  private static Map<String, String> matchSegments(String[] pattern, String[] path, Map<String, String> params) {
     for (int i = 0; i < pattern.length; i++) {
       String p = pattern[i];
       if (p.startsWith("{") && p.endsWith("}")) {

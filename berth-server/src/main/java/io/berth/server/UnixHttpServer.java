@@ -243,11 +243,73 @@ public final class UnixHttpServer implements AutoCloseable {
       log.accept(method + " " + target + ": " + e);
       response = errorResponse(500, String.valueOf(e.getMessage()));
     }
+    if (response.takeover() != null) {
+      takeOver(response, ch, in, out);
+      return false;
+    }
     // A stream ends the connection: its end is all the client waits for, and a watched
     // connection has a reader that may have taken the next request's bytes.
     boolean keep = keepAlive && !closed && response.stream() == null && !watch.started();
     write(response, method.equals("HEAD"), keep, http10, out);
     return keep;
+  }
+
+  /**
+   * Sends the status and headers of a takeover response, then hands the connection to it: no
+   * length and no chunks, the bytes are the handler's until it returns.
+   */
+  private void takeOver(Response r, SocketChannel ch, InputStream in, OutputStream out) throws IOException {
+    StringBuilder h = new StringBuilder(256);
+    h.append("HTTP/1.1 ").append(r.status()).append(' ').append(HttpIO.reason(r.status())).append("\r\n");
+    h.append("Date: ").append(HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+    r.headers().forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
+    h.append("\r\n");
+    out.write(HttpIO.ascii(h.toString()));
+    out.flush();
+    OutputStream raw = new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        out.flush();
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        out.flush();
+      }
+
+      @Override
+      public void flush() throws IOException {
+        out.flush();
+      }
+    };
+    Response.RawConnection conn = new Response.RawConnection() {
+      @Override
+      public InputStream in() {
+        return in;
+      }
+
+      @Override
+      public OutputStream out() {
+        return raw;
+      }
+
+      @Override
+      public void closeWrite() throws IOException {
+        out.flush();
+        ch.shutdownOutput();
+      }
+    };
+    try {
+      r.takeover().run(conn);
+      out.flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // The status is sent: all that is left to tell the client is the end of the connection.
+      log.accept("connection taken over on " + socket + " failed: " + e);
+    }
   }
 
   private static byte[] readBody(Map<String, String> headers, InputStream in, OutputStream out) throws IOException {

@@ -57,6 +57,17 @@ class UnixHttpServerTest {
             streamEnded.countDown();
           }
         }))
+        .get("/v1/images/{name*}/json", r -> Response.text(200, r.param("name")))
+        .post("/v1/upgrade", r -> Response.takeover(101, "application/octet-stream", conn -> {
+          // Echoes upper-cased until the client half-closes, then says bye and closes its side.
+          byte[] buf = new byte[256];
+          int n;
+          while ((n = conn.in().read(buf)) > 0) {
+            conn.out().write(new String(buf, 0, n, StandardCharsets.US_ASCII).toUpperCase().getBytes(StandardCharsets.US_ASCII));
+          }
+          conn.out().write("bye".getBytes(StandardCharsets.US_ASCII));
+          conn.closeWrite();
+        }).header("Connection", "Upgrade").header("Upgrade", "tcp"))
         .get("/v1/boom", r -> {
           throw new IllegalStateException("kaboom");
         });
@@ -86,6 +97,39 @@ class UnixHttpServerTest {
       UnixHttpClient.Response boom = c.get("/v1/boom");
       assertEquals(500, boom.status());
       assertEquals("kaboom", boom.json().get("message").asText());
+    }
+  }
+
+  @Test
+  void aGreedyParameterTakesSeveralSegments() throws IOException {
+    try (UnixHttpClient c = new UnixHttpClient(sock)) {
+      assertEquals("127.0.0.1:5000/test/bb:1", c.get("/v1/images/127.0.0.1:5000/test/bb:1/json").text());
+      assertEquals("busybox", c.get("/v1/images/busybox/json").text());
+      assertEquals(404, c.get("/v1/images/json").status(), "it takes one segment at least");
+    }
+  }
+
+  @Test
+  void aTakeoverOwnsTheConnectionBothWays() throws IOException {
+    try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+      OutputStream out = Channels.newOutputStream(ch);
+      // The first raw bytes travel in the same write as the request: the server must not lose them.
+      out.write("POST /v1/upgrade HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello "
+          .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = new HttpIO.ChannelInput(ch);
+      assertEquals("HTTP/1.1 101 Switching Protocols", HttpIO.readLine(in));
+      Map<String, String> h = HttpIO.readHeaders(in);
+      assertEquals("tcp", h.get("Upgrade"));
+      assertNull(h.get("Content-Length"));
+      assertNull(h.get("Transfer-Encoding"));
+      assertEquals("HELLO ", new String(in.readNBytes(6), StandardCharsets.US_ASCII));
+      out.write("world".getBytes(StandardCharsets.US_ASCII));
+      assertEquals("WORLD", new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+      ch.shutdownOutput(); // the client's half-close: the server still writes after it
+      assertEquals("bye", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+    }
+    try (UnixHttpClient c = new UnixHttpClient(sock)) {
+      assertEquals(200, c.get("/v1/things/x").status(), "the server still serves");
     }
   }
 

@@ -495,6 +495,23 @@ public final class Libc {
     }
   }
 
+  private static final long TIOCSWINSZ = 0x5414;
+
+  /** Sets a terminal's size (TIOCSWINSZ), as a terminal emulator does on the pty master. */
+  public static void setWindowSize(int fd, int rows, int cols) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CALL_STATE);
+      MemorySegment ws = a.allocate(8); // struct winsize: rows, cols, xpixel, ypixel (shorts)
+      ws.set(JAVA_SHORT, 0, (short) rows);
+      ws.set(JAVA_SHORT, 2, (short) cols);
+      if ((int) IOCTL_.H.invokeExact(st, fd, TIOCSWINSZ, ws) != 0) {
+        throw fail("TIOCSWINSZ", st);
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
   /** kill(2); returns false when the process does not exist (ESRCH). */
   public static boolean kill(int pid, int signal) {
     if (pid <= 0) {
