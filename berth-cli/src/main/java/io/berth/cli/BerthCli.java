@@ -51,7 +51,8 @@ public final class BerthCli {
         system       info, df, prune
 
       daemon:
-        serve        serve the Berth API on a unix socket (--socket PATH, default <run-root>/berth.sock);
+        serve        serve the Berth API on a unix socket (--socket PATH, default <run-root>/berth.sock)
+                     and Docker's Engine API (--docker-socket PATH|none, default <run-root>/docker.sock);
                      restarts containers by their policies and runs their health checks
 
       images:
@@ -116,7 +117,7 @@ public final class BerthCli {
           Path r = root;
           Path rr = runRoot;
           yield io.berth.server.Daemon.serve(root, runRoot, conf, argv, System.out, System.err,
-              engine -> CliService.start(engine, r, rr, conf));
+              engine -> CliService.start(engine, r, rr, conf), engine -> new io.berth.docker.DockerApi(engine).handler());
         }
         default -> url != null && !url.isEmpty() && !command.equals("serve") && !command.equals("cleanup")
             ? new RemoteCommands(RemoteCommands.socketOf(url), System.out, System.err).run(command, argv)
