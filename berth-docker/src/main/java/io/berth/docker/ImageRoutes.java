@@ -44,7 +44,7 @@ final class ImageRoutes {
         .post("/images/prune", this::prune)
         .post("/build", req -> {
           throw DockerErrors.notImplemented("building images is not supported by this Berth daemon yet;"
-              + " build with another tool and load or pull the result");
+              + " build with another tool, then berth load or pull the result");
         })
         .get("/images/search", req -> {
           throw DockerErrors.notImplemented("searching a registry is not supported by Berth");

@@ -1,0 +1,630 @@
+package io.berth.cli.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.cli.ImageRunTest;
+import io.berth.engine.ImageService;
+import io.berth.engine.LocalImages;
+import io.berth.image.registry.AuthFiles;
+import io.berth.image.registry.ImageReference;
+import io.berth.image.registry.LocalRegistry;
+import io.berth.image.registry.RegistriesConf;
+import io.berth.image.registry.RegistryClient;
+import io.berth.image.registry.RegistryConfig;
+import io.berth.image.spec.Descriptor;
+import io.berth.image.spec.Digest;
+import io.berth.image.spec.ImageJson;
+import io.berth.image.spec.Manifest;
+import io.berth.image.spec.MediaTypes;
+import io.berth.oci.SpecJson;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real docker CLI (/usr/local/bin/docker, client 28) against {@code berth serve}'s Docker
+ * socket: what users type, each a separate process, on a daemon of the test's own (its own root
+ * and run root), with images from busybox built locally and from Debian's docker-registry on
+ * loopback. Every test names its containers and removes them; the class checks at the end that
+ * nothing is left (containers, shims, mounts).
+ */
+class DockerCliTest {
+  static Path base;
+  static Path root;
+  static Path runRoot;
+  static Path dockerSocket;
+  static Path scratch;
+  static Process daemon;
+  static Path daemonLog;
+  static LocalRegistry registry;
+  static String pushed;
+
+  record Result(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\nstdout: " + out + "\nstderr: " + err;
+    }
+  }
+
+  @BeforeAll
+  static void startDaemon() throws Exception {
+    // Short: the daemon's sockets and the shims' under the run root must fit 108 bytes.
+    base = Files.createTempDirectory(Path.of("/tmp"), "dk");
+    root = base.resolve("r");
+    runRoot = base.resolve("x");
+    scratch = Files.createDirectories(base.resolve("s"));
+    dockerSocket = runRoot.resolve("docker.sock");
+    try (ImageService images = new ImageService(root, RegistriesConf.empty())) {
+      LocalImages.busybox(images); // localhost/busybox: what "docker run busybox" finds, no registry needed
+    }
+    registry = LocalRegistry.start(base.resolve("registry"), "");
+    pushed = registry.host() + "/test/bb:1";
+    pushImage(pushed);
+    Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
+    daemonLog = base.resolve("daemon.log");
+    daemon = new ProcessBuilder(home.resolve("bin/berth").toString(), "--root", root.toString(),
+        "--run-root", runRoot.toString(), "serve", "--socket", base.resolve("b.sock").toString())
+        .redirectErrorStream(true).redirectOutput(daemonLog.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!curl("-o", "/dev/null", "-w", "%{http_code}", "http://d/_ping").out().equals("200")) {
+      if (!daemon.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("berth serve did not come up: " + Files.readString(daemonLog));
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** An image of two layers (busybox and a file) with its own Cmd, Env and label, pushed to the registry. */
+  static void pushImage(String name) throws Exception {
+    ImageReference ref = ImageReference.parse(name);
+    try (RegistryClient client = new RegistryClient(RegistryConfig.defaults().withAuthFiles(AuthFiles.none(base.resolve("auth.json"))))) {
+      List<Descriptor> layers = new ArrayList<>();
+      StringBuilder diffIds = new StringBuilder();
+      for (byte[] tar : ImageRunTest.busyboxLayers()) {
+        byte[] gz = ImageRunTest.gzip(tar);
+        client.putBlob(ref.registry(), ref.repository(), Digest.of(gz).toString(), gz.length, new ByteArrayInputStream(gz), false);
+        layers.add(new Descriptor(MediaTypes.OCI_LAYER_TAR_GZIP, Digest.of(gz), gz.length));
+        diffIds.append(diffIds.length() == 0 ? "" : ",").append('"').append(Digest.of(tar)).append('"');
+      }
+      byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\",\"GREETING=hi\"],"
+          + "\"Cmd\":[\"sh\",\"-c\",\"echo $GREETING from the registry\"],\"Labels\":{\"origin\":\"registry\"}},"
+          + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]},"
+          + "\"history\":[{\"created\":\"2026-01-01T00:00:00Z\",\"created_by\":\"busybox\"},"
+          + "{\"created\":\"2026-01-01T00:00:01Z\",\"created_by\":\"motd\"}]}").getBytes(StandardCharsets.UTF_8);
+      client.putBlob(ref.registry(), ref.repository(), Digest.of(config).toString(), config.length,
+          new ByteArrayInputStream(config), false);
+      Manifest m = Manifest.oci(Descriptor.of(MediaTypes.OCI_CONFIG, config), layers);
+      client.putManifest(ref, MediaTypes.OCI_MANIFEST, ImageJson.toBytes(m));
+    }
+  }
+
+  @AfterAll
+  static void stopDaemon() throws Exception {
+    try {
+      if (daemon != null && daemon.isAlive()) {
+        for (String id : docker("ps", "-aq", "--no-trunc").out().lines().filter(l -> !l.isBlank()).toList()) {
+          docker("rm", "-f", "-v", id);
+        }
+        for (String v : docker("volume", "ls", "-q").out().lines().filter(l -> !l.isBlank()).toList()) {
+          docker("volume", "rm", v);
+        }
+        assertEquals("", docker("ps", "-aq").out(), "every container is gone");
+        daemon.destroy(); // SIGTERM: a clean stop
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "berth serve stops on SIGTERM");
+        assertEquals(0, daemon.exitValue(), () -> "berth serve's exit: " + log());
+        assertFalse(Files.exists(dockerSocket), "the Docker socket is removed on a clean stop");
+      }
+    } finally {
+      if (daemon != null) {
+        daemon.destroyForcibly();
+        daemon.waitFor(10, TimeUnit.SECONDS);
+      }
+      if (registry != null) {
+        registry.close();
+      }
+      if (base != null) {
+        List<String> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+          String mp = line.split(" ")[4];
+          if (mp.startsWith(base + "/")) {
+            mounts.add(mp);
+          }
+        }
+        for (String m : mounts.reversed()) {
+          new ProcessBuilder("umount", "-l", m).start().waitFor();
+        }
+        List<Long> shims = ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runRoot + "/")).map(ProcessHandle::pid).toList();
+        try (Stream<Path> s = Files.walk(base)) {
+          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+        assertEquals(List.of(), mounts, "mounts left under " + base);
+        assertEquals(List.of(), shims, "processes of the run root left running");
+      }
+    }
+  }
+
+  static String commandLine(ProcessHandle p) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static String log() {
+    try {
+      return Files.readString(daemonLog);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  static Map<String, String> env() {
+    return Map.of("DOCKER_HOST", "unix://" + dockerSocket, "DOCKER_CONFIG", base.resolve("docker-config").toString());
+  }
+
+  static Result run(List<String> cmd, String stdin) throws Exception {
+    Path out = Files.createTempFile(scratch, "out", ".txt");
+    Path err = Files.createTempFile(scratch, "err", ".txt");
+    Path in = Files.writeString(Files.createTempFile(scratch, "in", ".txt"), stdin);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(scratch.toFile())
+        .redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("DOCKER_"));
+    pb.environment().putAll(env());
+    Process p = pb.start();
+    if (!p.waitFor(90, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + cmd + "\ndaemon: " + log());
+    }
+    Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    Files.delete(out);
+    Files.delete(err);
+    Files.delete(in);
+    return r;
+  }
+
+  static Result docker(String... args) throws Exception {
+    return dockerIn("", args);
+  }
+
+  static Result dockerIn(String stdin, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("docker"));
+    cmd.addAll(List.of(args));
+    return run(cmd, stdin);
+  }
+
+  /** Runs and expects exit 0; returns stdout. */
+  static String ok(String... args) throws Exception {
+    Result r = docker(args);
+    assertEquals(0, r.code(), () -> "docker " + String.join(" ", args) + "\n" + r);
+    return r.out();
+  }
+
+  static Result curl(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--unix-socket", dockerSocket.toString()));
+    cmd.addAll(List.of(args));
+    return run(cmd, "");
+  }
+
+  static JsonNode json(String text) throws IOException {
+    return SpecJson.mapper().readTree(text);
+  }
+
+  /** Waits until {@code check} holds (at most 15 s). */
+  static void eventually(String what, ThrowingCheck check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  interface ThrowingCheck {
+    boolean holds() throws Exception;
+  }
+
+  // ---- system ----
+
+  @Test
+  void versionAndInfoDescribeBerth() throws Exception {
+    String version = ok("version");
+    assertTrue(version.contains("Server: Berth"), version);
+    assertTrue(version.contains("1.47 (minimum version 1.24)"), version);
+    assertTrue(version.contains("API version:       1.47 (downgraded from"), "the client negotiates down: " + version);
+    JsonNode info = json(ok("info", "--format", "{{json .}}"));
+    assertEquals(root.toString(), info.get("DockerRootDir").asText());
+    assertEquals("linux", info.get("OSType").asText());
+    assertEquals(Runtime.getRuntime().availableProcessors(), info.get("NCPU").asInt());
+    assertTrue(info.get("Images").asInt() >= 1, info.toString());
+    String text = ok("info");
+    assertTrue(text.contains("Server Version: ") && text.contains("Default Runtime: berth"), text);
+  }
+
+  // ---- images ----
+
+  @Test
+  void pullTagInspectAndRemoveAnImageOfTheLocalRegistry() throws Exception {
+    Result pull = docker("pull", pushed);
+    assertEquals(0, pull.code(), pull::toString);
+    assertTrue(pull.out().contains("Pulling from " + registry.host() + "/test/bb"), pull.out());
+    assertTrue(pull.out().contains("Pull complete"), "the layers were downloaded: " + pull.out());
+    assertTrue(pull.out().contains("Status: Downloaded newer image for " + pushed), pull.out());
+    assertTrue(pull.out().strip().endsWith(pushed), pull.out());
+
+    String images = ok("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
+    assertTrue(images.contains(pushed + " "), images);
+    JsonNode inspect = json(ok("image", "inspect", pushed)).get(0);
+    assertTrue(inspect.get("Id").asText().startsWith("sha256:"), inspect.toString());
+    assertEquals("registry", inspect.at("/Config/Labels/origin").asText());
+    assertEquals(List.of(pushed), List.of(inspect.get("RepoTags").get(0).asText()));
+    assertTrue(inspect.get("RepoDigests").get(0).asText().startsWith(registry.host() + "/test/bb@sha256:"), inspect.toString());
+    String history = ok("history", "--format", "{{.CreatedBy}}", pushed);
+    assertEquals("motd\nbusybox\n", history, "newest first");
+
+    Result run = docker("run", "--rm", pushed);
+    assertEquals(0, run.code(), run::toString);
+    assertEquals("hi from the registry\n", run.out(), "the image's Cmd and Env");
+
+    ok("tag", pushed, "mine:v1");
+    assertTrue(ok("images", "--format", "{{.Repository}}:{{.Tag}}").contains("mine:v1"));
+    assertEquals("Untagged: mine:v1\n", ok("rmi", "mine:v1"), "a second name goes alone");
+    Result rmi = docker("rmi", pushed);
+    assertEquals(0, rmi.code(), rmi::toString);
+    assertTrue(rmi.out().contains("Untagged: " + pushed) && rmi.out().contains("Deleted: sha256:"), rmi.out());
+    assertFalse(ok("images", "--format", "{{.Repository}}").contains("test/bb"));
+    Result gone = docker("image", "inspect", pushed);
+    assertEquals(1, gone.code());
+    assertTrue(gone.err().contains("No such image"), gone.err());
+
+    // run of an image that is not here: create says 404, the CLI pulls and creates again
+    Result pulled = docker("run", "--rm", pushed);
+    assertEquals(0, pulled.code(), pulled::toString);
+    assertTrue(pulled.err().contains("Unable to find image '" + pushed + "' locally"), pulled.err());
+    assertEquals("hi from the registry\n", pulled.out());
+    ok("rmi", pushed);
+  }
+
+  // ---- run ----
+
+  @Test
+  void runRmPropagatesTheExitCodeAndRemovesTheContainer() throws Exception {
+    Result r = docker("run", "--rm", "--name", "rm1", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertEquals(3, r.code(), r::toString);
+    assertEquals("out\n", r.out());
+    assertEquals("err\n", r.err());
+    Result gone = docker("inspect", "rm1");
+    assertEquals(1, gone.code(), "run --rm returns once the container is removed");
+    assertTrue(gone.err().contains("No such object: rm1"), gone.err());
+    Result input = dockerIn("from stdin\n", "run", "--rm", "-i", "busybox", "cat");
+    assertEquals("from stdin\n", input.out(), input::toString);
+  }
+
+  @Test
+  void detachedContainerLogsStopAndRemove() throws Exception {
+    // --init: tini is PID 1 and passes SIGTERM on (a PID 1 without a handler would ignore it).
+    String id = ok("run", "-d", "--init", "--name", "logs1", "busybox", "sh", "-c",
+        "for i in 1 2 3 4 5; do echo line $i; done; echo to-err >&2; exec sleep 1000").trim();
+    assertTrue(id.matches("[0-9a-f]{64}"), id);
+    eventually("the output", () -> docker("logs", "logs1").out().contains("line 5"));
+    Result logs = docker("logs", "logs1");
+    assertEquals("line 1\nline 2\nline 3\nline 4\nline 5\n", logs.out());
+    assertEquals("to-err\n", logs.err(), "stderr stays stderr (the framing without a tty)");
+    Result tail = docker("logs", "--tail", "2", "logs1");
+    assertEquals("line 5\n", tail.out());
+    assertEquals("to-err\n", tail.err());
+    assertTrue(docker("logs", "-t", "--tail", "1", "logs1").err().matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z to-err\n"));
+    String before = ok("inspect", "-f", "{{.State.Status}} {{.State.Running}}", "logs1");
+    assertEquals("running true\n", before);
+
+    assertEquals("logs1\n", ok("stop", "-t", "5", "logs1"));
+    assertEquals("exited 143\n", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "logs1"), "sleep died of SIGTERM");
+    assertEquals("143\n", ok("wait", "logs1"));
+    assertEquals("logs1\n", ok("rm", "logs1"));
+    assertEquals("", ok("ps", "-aq", "--filter", "name=logs1"));
+
+    // follow: the stream ends when the container does
+    ok("run", "-d", "--name", "follow1", "busybox", "sh", "-c", "echo a; sleep 1; echo b");
+    Result follow = docker("logs", "-f", "follow1");
+    assertEquals("a\nb\n", follow.out(), follow::toString);
+    ok("rm", "follow1");
+  }
+
+  @Test
+  void createThenStartAttachedAndWait() throws Exception {
+    ok("create", "--name", "cr1", "busybox", "sh", "-c", "echo hi; exit 2");
+    assertTrue(ok("ps", "-a", "--filter", "name=cr1", "--format", "{{.Status}}").startsWith("Created"));
+    Result start = docker("start", "-a", "cr1");
+    assertEquals(2, start.code(), start::toString);
+    assertEquals("hi\n", start.out(), "attached before the start: nothing is lost");
+    assertEquals("2\n", ok("wait", "cr1"));
+    assertTrue(ok("ps", "-a", "--filter", "name=cr1", "--format", "{{.Status}}").startsWith("Exited (2)"));
+    ok("rm", "cr1");
+
+    // attach to a running container: its output from then on, and its exit code at the end
+    ok("run", "-d", "--name", "at1", "busybox", "sh", "-c", "sleep 1; echo late; echo late-err >&2; exit 6");
+    Result attach = docker("attach", "at1");
+    assertEquals(6, attach.code(), attach::toString);
+    assertEquals("late\n", attach.out());
+    assertEquals("late-err\n", attach.err());
+    ok("rm", "at1");
+  }
+
+  @Test
+  void environmentNameBindsAndNamedVolumes() throws Exception {
+    assertEquals("1-two\n", ok("run", "--rm", "-e", "A=1", "-e", "B=two", "busybox", "sh", "-c", "echo $A-$B"));
+    Path bind = Files.createDirectories(base.resolve("bind"));
+    Files.writeString(bind.resolve("f"), "from the host\n");
+    assertEquals("from the host\n", ok("run", "--rm", "-v", bind + ":/in", "busybox", "cat", "/in/f"));
+    ok("run", "--rm", "-v", bind + ":/in", "busybox", "sh", "-c", "echo back > /in/g");
+    assertEquals("back\n", Files.readString(bind.resolve("g")));
+    Result ro = docker("run", "--rm", "-v", bind + ":/in:ro", "busybox", "touch", "/in/h");
+    assertNotEquals(0, ro.code(), "a read-only bind");
+
+    assertEquals("vt1\n", ok("volume", "create", "vt1"));
+    ok("run", "--rm", "-v", "vt1:/data", "busybox", "sh", "-c", "echo kept > /data/k");
+    assertEquals("kept\n", ok("run", "--rm", "--mount", "type=volume,source=vt1,target=/d", "busybox", "cat", "/d/k"));
+    assertTrue(ok("volume", "ls", "--format", "{{.Name}} {{.Driver}}").contains("vt1 local"));
+    JsonNode v = json(ok("volume", "inspect", "vt1")).get(0);
+    assertTrue(Files.isRegularFile(Path.of(v.get("Mountpoint").asText()).resolve("k")), v.toString());
+    ok("create", "--name", "vuse", "-v", "vt1:/d", "busybox", "true");
+    Result inUse = docker("volume", "rm", "vt1");
+    assertEquals(1, inUse.code());
+    assertTrue(inUse.err().contains("volume is in use"), inUse.err());
+    ok("rm", "vuse");
+    assertEquals("vt1\n", ok("volume", "rm", "vt1"));
+    assertFalse(ok("volume", "ls", "-q").contains("vt1"));
+    Result missing = docker("volume", "rm", "vt1");
+    assertTrue(missing.code() != 0 && missing.err().contains("no such volume"), missing::toString);
+  }
+
+  // ---- ps, inspect ----
+
+  @Test
+  void psWithFiltersAndInspect() throws Exception {
+    String web = ok("run", "-d", "--name", "ps1", "--label", "tier=web", "busybox", "sleep", "1000").trim();
+    ok("run", "-d", "--name", "ps2", "--label", "tier=db", "busybox", "sleep", "1000");
+    ok("run", "--name", "ps3", "busybox", "true");
+    String running = ok("ps", "--format", "{{.Names}}");
+    assertTrue(running.contains("ps1") && running.contains("ps2") && !running.contains("ps3"), running);
+    assertTrue(ok("ps", "-a", "--format", "{{.Names}}").contains("ps3"));
+    List<String> quiet = ok("ps", "-q", "--filter", "name=ps").lines().toList();
+    assertEquals(2, quiet.size(), quiet.toString());
+    assertTrue(quiet.contains(web.substring(0, 12)), quiet.toString());
+    assertEquals("ps1\n", ok("ps", "--filter", "label=tier=web", "--format", "{{.Names}}"));
+    assertEquals("ps3\n", ok("ps", "-a", "--filter", "status=exited", "--filter", "name=ps3", "--format", "{{.Names}}"));
+    assertEquals("ps2\n", ok("ps", "--filter", "ancestor=busybox", "--filter", "label=tier=db", "--format", "{{.Names}}"));
+    Result badFilter = docker("ps", "--filter", "colour=red");
+    assertEquals(1, badFilter.code());
+    assertTrue(badFilter.err().contains("invalid filter 'colour'"), badFilter.err());
+
+    JsonNode ps1 = json(ok("inspect", "ps1")).get(0);
+    assertEquals(web, ps1.get("Id").asText());
+    assertEquals("/ps1", ps1.get("Name").asText());
+    assertEquals("web", ps1.at("/Config/Labels/tier").asText());
+    assertEquals("busybox", ps1.at("/Config/Image").asText());
+    assertEquals("sleep", ps1.get("Path").asText());
+    assertEquals("1000", ps1.get("Args").get(0).asText());
+    assertTrue(ps1.at("/State/Running").asBoolean());
+    int pid = ps1.at("/State/Pid").asInt();
+    assertTrue(Files.readString(Path.of("/proc/" + pid + "/cmdline")).startsWith("sleep"), "State.Pid is the process");
+    assertEquals("bridge", ps1.at("/HostConfig/NetworkMode").asText());
+    assertEquals("0\n", ok("inspect", "-f", "{{.State.ExitCode}}", "ps3"));
+    ok("rm", "-f", "ps1", "ps2", "ps3");
+  }
+
+  // ---- exec ----
+
+  @Test
+  void execWithAndWithoutATerminal() throws Exception {
+    ok("run", "-d", "--name", "ex1", "-e", "WHO=env", "busybox", "sleep", "1000");
+    Result r = docker("exec", "ex1", "sh", "-c", "echo $((6*7)) $WHO; echo e >&2; exit 4");
+    assertEquals(4, r.code(), r::toString);
+    assertEquals("42 env\n", r.out());
+    assertEquals("e\n", r.err());
+    assertEquals("piped\n", dockerIn("piped\n", "exec", "-i", "ex1", "cat").out());
+    assertEquals("/tmp nobody\n", ok("exec", "-w", "/tmp", "-u", "nobody", "ex1", "sh", "-c", "echo $(pwd) $(whoami)"));
+    Result missing = docker("exec", "ex1", "nosuchcommand");
+    assertEquals(127, missing.code(), missing::toString);
+    assertEquals("", ok("exec", "-d", "ex1", "touch", "/tmp/detached"));
+    eventually("the detached exec", () -> docker("exec", "ex1", "test", "-f", "/tmp/detached").code() == 0);
+
+    String dockerHost = "DOCKER_HOST=unix://" + dockerSocket;
+    String dockerConfig = "DOCKER_CONFIG=" + base.resolve("docker-config");
+    Pty.Session tty = Pty.run(scratch, List.of("/usr/bin/env", dockerHost, dockerConfig, "docker", "exec", "-it", "ex1", "sh"),
+        "expect:# ", "send:tty; echo in-$((6*7))\\r", "expect:in-42", "send:exit 7\\r");
+    assertEquals(7, tty.code(), tty.transcript() + tty.error());
+    assertTrue(tty.transcript().contains("/dev/pts/"), "a terminal: " + tty.transcript());
+
+    Pty.Session run = Pty.run(scratch, List.of("/usr/bin/env", dockerHost, dockerConfig, "docker", "run", "-it", "--rm",
+        "--name", "tty1", "busybox", "sh"), "expect:# ", "send:tty && echo in-run\\r", "expect:in-run", "send:exit 5\\r");
+    assertEquals(5, run.code(), run.transcript() + run.error());
+    ok("rm", "-f", "ex1");
+
+    // a terminal's output is one raw stream, in the log too
+    ok("run", "-d", "-t", "--name", "tty2", "busybox", "sh", "-c", "echo on-tty; echo err-on-tty >&2");
+    assertEquals("0\n", ok("wait", "tty2"));
+    Result logs = docker("logs", "tty2");
+    assertEquals("on-tty\r\nerr-on-tty\r\n", logs.out(), logs::toString);
+    ok("rm", "tty2");
+  }
+
+  // ---- cp ----
+
+  @Test
+  void copyBothWaysAndIntoAStoppedContainer() throws Exception {
+    ok("run", "-d", "--name", "cp1", "busybox", "sleep", "1000");
+    Path src = Files.createDirectories(base.resolve("cpsrc/tree/sub"));
+    Files.writeString(src.resolve("b.txt"), "deep\n");
+    Files.writeString(base.resolve("cpsrc/tree/a.txt"), "top\n");
+    ok("cp", base.resolve("cpsrc/tree").toString(), "cp1:/tmp/");
+    assertEquals("deep\n", ok("exec", "cp1", "cat", "/tmp/tree/sub/b.txt"));
+    ok("cp", "cp1:/etc/passwd", base.resolve("passwd").toString());
+    assertTrue(Files.readString(base.resolve("passwd")).startsWith("root:x:0:0"));
+    ok("cp", "cp1:/tmp/tree", base.resolve("back").toString());
+    assertEquals("top\n", Files.readString(base.resolve("back/a.txt")));
+    assertEquals("deep\n", Files.readString(base.resolve("back/sub/b.txt")));
+    Result missing = docker("cp", "cp1:/nope", base.resolve("x").toString());
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("Could not find the file /nope in container cp1"), missing.err());
+
+    ok("stop", "-t", "1", "cp1");
+    Files.writeString(base.resolve("later.txt"), "while stopped\n");
+    ok("cp", base.resolve("later.txt").toString(), "cp1:/tmp/later.txt");
+    ok("start", "cp1");
+    assertEquals("while stopped\n", ok("exec", "cp1", "cat", "/tmp/later.txt"));
+    ok("rm", "-f", "cp1");
+  }
+
+  // ---- the life cycle ----
+
+  @Test
+  void pauseRenameTopStatsRestartAndKill() throws Exception {
+    ok("run", "-d", "--name", "life1", "busybox", "sleep", "1000");
+    ok("pause", "life1");
+    assertEquals("paused\n", ok("inspect", "-f", "{{.State.Status}}", "life1"));
+    assertTrue(ok("ps", "--filter", "name=life1", "--format", "{{.Status}}").contains("(Paused)"));
+    ok("unpause", "life1");
+    assertEquals("running\n", ok("inspect", "-f", "{{.State.Status}}", "life1"));
+
+    String top = ok("top", "life1");
+    assertTrue(top.startsWith("UID") && top.contains("PID") && top.contains("sleep 1000"), top);
+    String stats = ok("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "life1");
+    assertTrue(stats.matches("life1 1 [0-9.]+[KMG]?i?B / [0-9.]+[KMGT]iB\n"), stats);
+
+    ok("rename", "life1", "life2");
+    assertEquals(1, docker("inspect", "life1").code());
+    String pid = ok("inspect", "-f", "{{.State.Pid}}", "life2");
+    ok("restart", "-t", "1", "life2");
+    assertEquals("running\n", ok("inspect", "-f", "{{.State.Status}}", "life2"));
+    assertNotEquals(pid, ok("inspect", "-f", "{{.State.Pid}}", "life2"), "a new process");
+
+    ok("kill", "-s", "KILL", "life2");
+    assertEquals("exited 137\n", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "life2"));
+    Result again = docker("kill", "life2");
+    assertEquals(1, again.code());
+    assertTrue(again.err().contains("is not running"), again.err());
+    ok("rm", "life2");
+  }
+
+  @Test
+  void healthChecksRestartPoliciesStatsAndPrune() throws Exception {
+    ok("run", "-d", "--name", "h1", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries", "1",
+        "busybox", "sh", "-c", "touch /tmp/ok; exec sleep 1000");
+    eventually("healthy", () -> ok("inspect", "-f", "{{.State.Health.Status}}", "h1").equals("healthy\n"));
+    assertTrue(ok("ps", "--filter", "name=h1", "--format", "{{.Status}}").contains("(healthy)"));
+    ok("exec", "h1", "rm", "/tmp/ok");
+    eventually("unhealthy", () -> ok("inspect", "-f", "{{.State.Health.Status}}", "h1").equals("unhealthy\n"));
+
+    // stats streamed: a sample a second, each with the one before as precpu_stats
+    Result stream = curl("-m", "2.5", "http://d/v1.47/containers/h1/stats");
+    List<String> samples = stream.out().lines().toList();
+    assertTrue(samples.size() >= 2, stream::toString);
+    JsonNode second = json(samples.get(1));
+    assertTrue(second.at("/cpu_stats/system_cpu_usage").asLong() > second.at("/precpu_stats/system_cpu_usage").asLong());
+    assertTrue(second.at("/memory_stats/usage").asLong() > 0, second.toString());
+    assertEquals(1, second.at("/pids_stats/current").asInt());
+    ok("rm", "-f", "h1");
+
+    ok("run", "-d", "--name", "rp1", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3; exit 1");
+    eventually("a restart by the policy", () -> Integer.parseInt(ok("inspect", "-f", "{{.RestartCount}}", "rp1").trim()) >= 1);
+    assertEquals("always\n", ok("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "rp1"));
+    ok("rm", "-f", "rp1");
+
+    String stopped = ok("create", "--name", "pr1", "busybox", "true").trim();
+    ok("volume", "create", "named1");
+    ok("run", "--name", "anon1", "-v", "/scratch", "busybox", "true");
+    String anon = json(ok("inspect", "anon1")).get(0).at("/Mounts/0/Name").asText();
+    assertTrue(ok("volume", "ls", "-q").contains(anon), "an anonymous volume");
+    String pruned = ok("container", "prune", "-f");
+    assertTrue(pruned.contains(stopped), pruned);
+    assertEquals(1, docker("inspect", "anon1").code(), "the exited anon1 is pruned too");
+    String volumes = ok("volume", "prune", "-f");
+    assertTrue(volumes.contains(anon) && !volumes.contains("named1"), "only anonymous volumes without -a: " + volumes);
+    assertTrue(ok("volume", "prune", "-a", "-f").contains("named1"));
+    String df = ok("system", "df");
+    assertTrue(df.startsWith("TYPE") && df.contains("Images") && df.contains("Local Volumes"), df);
+  }
+
+  @Test
+  void eventsOfABoundedPeriod() throws Exception {
+    Instant since = Instant.now().minusMillis(10);
+    ok("run", "--rm", "--name", "ev1", "busybox", "true");
+    Instant until = Instant.now().plusMillis(500);
+    Result events = docker("events", "--since", seconds(since), "--until", seconds(until),
+        "--filter", "container=ev1", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}");
+    assertEquals(0, events.code(), events::toString);
+    List<String> lines = events.out().lines().toList();
+    assertTrue(lines.containsAll(List.of("container create ev1", "container start ev1", "container die ev1",
+        "container destroy ev1")), lines.toString());
+    assertEquals("", docker("events", "--since", seconds(since.minusSeconds(3600)), "--until", seconds(since.minusSeconds(3000))).out(),
+        "nothing happened an hour ago");
+  }
+
+  static String seconds(Instant i) {
+    return i.getEpochSecond() + "." + String.format("%09d", i.getNano());
+  }
+
+  // ---- bad input ----
+
+  @Test
+  void badInputGetsClearErrorsAndTheDaemonGoesOn() throws Exception {
+    String before = ok("ps", "-aq");
+    Result unreachable = docker("run", "--rm", "127.0.0.1:1/nope:latest", "true");
+    assertEquals(125, unreachable.code(), unreachable::toString);
+    assertTrue(unreachable.err().contains("127.0.0.1:1/nope:latest") && unreachable.err().contains("pulling it failed"),
+        unreachable.err());
+    assertEquals("", ok("ps", "-aq", "--filter", "ancestor=127.0.0.1:1/nope:latest"));
+
+    Result malformed = curl("-X", "POST", "-H", "Content-Type: application/json", "-d", "{\"Image\": \"busybox\",",
+        "-w", "\n%{http_code}", "http://d/v1.47/containers/create");
+    assertTrue(malformed.out().endsWith("\n400"), malformed::toString);
+    assertTrue(json(malformed.out().lines().findFirst().orElseThrow()).get("message").asText().startsWith("invalid JSON"),
+        malformed.out());
+    assertEquals("OK", curl("http://d/_ping").out(), "the daemon still answers");
+    Result old = curl("-w", "\n%{http_code}", "http://d/v1.12/info");
+    assertTrue(old.out().contains("client version 1.12 is too old") && old.out().endsWith("\n400"), old::toString);
+    Result nowhere = curl("-w", "\n%{http_code}", "http://d/v1.47/no/such/path");
+    assertEquals("{\"message\":\"page not found\"}\n404", nowhere.out());
+    Result ping = curl("-I", "http://d/_ping");
+    assertTrue(ping.out().contains("API-Version: 1.47") && ping.out().contains("Ostype: linux"), ping.out());
+
+    Result noSuch = docker("rm", "nosuch");
+    assertEquals(1, noSuch.code());
+    assertTrue(noSuch.err().contains("No such container: nosuch"), noSuch.err());
+    Result network = docker("run", "--rm", "--network", "nosuchnet", "busybox", "true");
+    assertEquals(125, network.code());
+    assertTrue(network.err().contains("network nosuchnet not found"), network.err());
+    assertFalse(network.err().contains("Unable to find image"), "no pull for a bad option: " + network.err());
+    Result ports = docker("run", "--rm", "-p", "8080:80", "busybox", "true");
+    assertTrue(ports.code() == 125 && ports.err().contains("publishing ports"), ports::toString);
+    Result command = docker("run", "--rm", "busybox", "nosuchcommand");
+    assertEquals(127, command.code(), command::toString);
+    Path ctx = Files.createDirectories(base.resolve("ctx"));
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\n");
+    Result build = docker("build", ctx.toString());
+    assertEquals(1, build.code());
+    assertTrue(build.err().contains("building images is not supported"), build.err());
+    assertEquals(before, ok("ps", "-aq"), "nothing was left behind by the failures");
+    assertEquals("OK", curl("http://d/_ping").out());
+  }
+}
