@@ -46,8 +46,9 @@ final class SystemRoutes {
   }
 
   private Response ping(Request r) {
+    // Api-Version, which the clients negotiate on, is on every answer (DockerApi#withHeaders).
+    // Builder-Version 1: no BuildKit session is served, so the CLI takes the classic /build.
     Response resp = Response.text(200, "OK")
-        .header("API-Version", ApiVersion.MAX.text())
         .header("Builder-Version", "1")
         .header("Swarm", "inactive")
         .header("Cache-Control", "no-cache, no-store, must-revalidate")

@@ -397,6 +397,33 @@ class DockerCliTest {
     assertTrue(missing.code() != 0 && missing.err().contains("no such volume"), missing::toString);
   }
 
+  @Test
+  void runOptionsReachTheContainer() throws Exception {
+    Result r = docker("run", "--rm", "--hostname", "hh", "-w", "/tmp", "-u", "nobody", "--read-only", "--tmpfs", "/run",
+        "--ulimit", "nofile=100:200", "--init", "--network", "none", "--memory", "64m", "--pids-limit", "20",
+        "--cap-drop", "ALL", "--entrypoint", "sh", "busybox", "-c",
+        "hostname; pwd; whoami; touch /x 2>/dev/null || echo read-only; touch /run/ok && echo tmpfs;"
+            + " ulimit -n; cat /proc/1/comm; ls /sys/class/net; grep CapEff /proc/self/status;"
+            + " cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max");
+    assertEquals(0, r.code(), r::toString);
+    assertEquals("hh\n/tmp\nnobody\nread-only\ntmpfs\n100\ninit\nlo\nCapEff:\t0000000000000000\n67108864\n20\n", r.out());
+    String host = Files.readString(Path.of("/proc/sys/kernel/hostname"));
+    assertEquals(host, ok("run", "--rm", "--network", "host", "busybox", "hostname"));
+    assertEquals("bridge\nhost\nnone\n", ok("network", "ls", "--format", "{{.Name}}"));
+
+    ok("create", "--name", "opts1", "--stop-signal", "SIGUSR1", "--stop-timeout", "7", "--restart", "on-failure:2",
+        "--log-opt", "max-size=1m", "--log-opt", "max-file=2", "-l", "a=b", "--expose", "8080", "busybox", "true");
+    JsonNode c = json(ok("inspect", "opts1")).get(0);
+    assertEquals("SIGUSR1", c.at("/Config/StopSignal").asText());
+    assertEquals(7, c.at("/Config/StopTimeout").asInt());
+    assertEquals("on-failure", c.at("/HostConfig/RestartPolicy/Name").asText());
+    assertEquals(2, c.at("/HostConfig/RestartPolicy/MaximumRetryCount").asInt());
+    assertEquals("1048576", c.at("/HostConfig/LogConfig/Config/max-size").asText());
+    assertEquals("b", c.at("/Config/Labels/a").asText());
+    assertTrue(c.at("/Config/ExposedPorts").has("8080/tcp"), c.toString());
+    ok("rm", "opts1");
+  }
+
   // ---- ps, inspect ----
 
   @Test
@@ -606,7 +633,8 @@ class DockerCliTest {
     Result nowhere = curl("-w", "\n%{http_code}", "http://d/v1.47/no/such/path");
     assertEquals("{\"message\":\"page not found\"}\n404", nowhere.out());
     Result ping = curl("-I", "http://d/_ping");
-    assertTrue(ping.out().contains("API-Version: 1.47") && ping.out().contains("Ostype: linux"), ping.out());
+    assertTrue(ping.out().contains("Api-Version: 1.47") && ping.out().contains("Ostype: linux"), ping.out());
+    assertEquals(1, ping.out().toLowerCase(java.util.Locale.ROOT).split("api-version:", -1).length - 1, "once: " + ping.out());
 
     Result noSuch = docker("rm", "nosuch");
     assertEquals(1, noSuch.code());
