@@ -58,8 +58,8 @@ final class InspectJson {
     m.put("Driver", "overlay");
     Map<String, Object> host = new LinkedHashMap<>();
     host.put("Binds", s.binds());
-    host.put("NetworkMode", NetworkCommands.mode(c));
-    host.put("PortBindings", NetworkCommands.portBindings(s));
+    host.put("NetworkMode", io.berth.engine.NetworkViews.mode(c, x -> x));
+    host.put("PortBindings", io.berth.engine.NetworkViews.portBindings(s));
     host.put("Dns", s.networkOptions().dns());
     host.put("DnsSearch", s.networkOptions().dnsSearch());
     host.put("DnsOptions", s.networkOptions().dnsOptions());
@@ -111,7 +111,7 @@ final class InspectJson {
           "Timeout", s.health().timeout(), "StartPeriod", s.health().startPeriod(), "Retries", s.health().retries()));
     }
     m.put("Config", config);
-    m.put("NetworkSettings", NetworkCommands.settings(c));
+    m.put("NetworkSettings", io.berth.engine.NetworkViews.settings(c, x -> x));
     return m;
   }
 

@@ -28,11 +28,11 @@ final class PsRow {
     m.put("RunningFor", ago(Instant.parse(c.created())));
     m.put("Status", status(c.state()));
     m.put("State", c.state().status());
-    m.put("Ports", NetworkCommands.portsText(c));
+    m.put("Ports", io.berth.engine.NetworkViews.portsText(c));
     m.put("Names", c.name());
     m.put("Labels", String.join(",", c.spec().labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
     m.put("Mounts", String.join(",", c.spec().binds()));
-    m.put("Networks", NetworkCommands.networksText(c));
+    m.put("Networks", io.berth.engine.NetworkViews.networksText(c));
     return m;
   }
 

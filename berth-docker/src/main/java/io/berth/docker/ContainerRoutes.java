@@ -96,7 +96,11 @@ final class ContainerRoutes {
     Container c;
     try {
       c = engine.create(req.spec(), p -> {});
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
+    } catch (EngineException.NotFound e) {
+      // Only the image's 404 makes the clients pull; a missing network or container is a bad value.
+      throw e.getMessage().startsWith("network ") || e.getMessage().startsWith("no such container")
+          ? HttpException.badRequest(e.getMessage()) : e;
+    } catch (EngineException.Conflict e) {
       throw e;
     } catch (EngineException e) {
       // The image is there: what create refuses is a bad option or value.
@@ -164,7 +168,7 @@ final class ContainerRoutes {
         && f.any("ancestor", v -> v.equals(c.image()) || ImageNames.sameImage(engine, v, imageId))
         && f.any("volume", v -> c.anonymousVolumes().containsValue(v) || c.spec().binds().stream().anyMatch(b -> b.startsWith(v + ":") || b.contains(":" + v))
             || c.spec().mounts().stream().anyMatch(m -> m.contains("source=" + v) || m.contains("target=" + v)))
-        && f.any("network", v -> v.equals(Networks.dockerMode(c.spec().network())))
+        && f.any("network", v -> DockerNetworks.on(c, v, engine))
         && f.any("is-task", v -> v.equals("false"))
         && f.any("isolation", v -> v.equals("default"))
         && f.any("publish", v -> false)

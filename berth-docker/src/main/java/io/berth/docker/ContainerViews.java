@@ -131,21 +131,24 @@ final class ContainerViews {
     m.put("ImageID", c.imageId());
     m.put("Command", String.join(" ", command(s, image)));
     m.put("Created", HumanTime.unixSeconds(c.created()));
-    List<Map<String, Object>> ports = new ArrayList<>();
+    List<Map<String, Object>> ports = new ArrayList<>(io.berth.engine.NetworkViews.portList(c));
     for (String p : exposedPorts(x, image)) {
       String[] pp = p.split("/");
-      Map<String, Object> port = new LinkedHashMap<>();
-      port.put("PrivatePort", Integer.parseInt(pp[0].split("-")[0]));
-      port.put("Type", pp.length > 1 ? pp[1] : "tcp");
-      ports.add(port);
+      int privatePort = Integer.parseInt(pp[0].split("-")[0]);
+      String type = pp.length > 1 ? pp[1] : "tcp";
+      if (ports.stream().noneMatch(q -> q.get("PrivatePort").equals(privatePort) && q.get("Type").equals(type))) {
+        Map<String, Object> port = new LinkedHashMap<>();
+        port.put("PrivatePort", privatePort);
+        port.put("Type", type);
+        ports.add(port);
+      }
     }
     m.put("Ports", ports);
     m.put("Labels", labels(s, image));
     m.put("State", state(c.state()));
     m.put("Status", status(c.state(), Instant.now()));
-    String net = Networks.dockerMode(s.network());
-    m.put("HostConfig", Map.of("NetworkMode", net));
-    m.put("NetworkSettings", Map.of("Networks", Map.of(net, endpoint())));
+    m.put("HostConfig", Map.of("NetworkMode", DockerNetworks.dockerMode(c)));
+    m.put("NetworkSettings", Map.of("Networks", networks(c)));
     m.put("Mounts", mounts(c));
     return m;
   }
@@ -177,23 +180,48 @@ final class ContainerViews {
     return new ArrayList<>(all);
   }
 
-  private static Map<String, Object> endpoint() {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("IPAMConfig", null);
-    e.put("Links", null);
-    e.put("Aliases", null);
-    e.put("MacAddress", "");
-    e.put("NetworkID", "");
-    e.put("EndpointID", "");
-    e.put("Gateway", "");
-    e.put("IPAddress", "");
-    e.put("IPPrefixLen", 0);
-    e.put("IPv6Gateway", "");
-    e.put("GlobalIPv6Address", "");
-    e.put("GlobalIPv6PrefixLen", 0);
-    e.put("DriverOpts", null);
-    e.put("DNSNames", null);
-    return e;
+  /**
+   * NetworkSettings.Networks: the networks the current run joined, with their addresses; for a
+   * container not running, the networks it joins when it runs, without addresses (as dockerd).
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> networks(Container c) {
+    Map<String, Object> settings = io.berth.engine.NetworkViews.settings(c, DockerNetworks::dockerName);
+    Map<String, Object> joined = (Map<String, Object>) settings.get("Networks");
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : joined.entrySet()) {
+      Map<String, Object> endpoint = new LinkedHashMap<>((Map<String, Object>) e.getValue());
+      endpoint.put("Aliases", aliases(c, e.getKey(), (List<String>) endpoint.get("Aliases")));
+      out.put(e.getKey(), DockerNetworks.endpoint(endpoint));
+    }
+    if (out.isEmpty()) {
+      String mode = DockerNetworks.dockerMode(c);
+      List<io.berth.engine.ContainerSpec.Attach> nets = c.spec().networkOptions().networks();
+      if (nets.isEmpty() || c.spec().network() != null) {
+        out.put(mode, DockerNetworks.endpoint(Map.of()));
+      } else {
+        for (io.berth.engine.ContainerSpec.Attach a : nets) {
+          String name = DockerNetworks.dockerName(a.name());
+          out.put(name, DockerNetworks.endpoint(Map.of("Aliases", aliases(c, name, a.aliases()))));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An endpoint's aliases as dockerd lists them: on a user network the container's short ID is
+   * one (its name server answers it), on the default network there are none.
+   */
+  private static List<String> aliases(Container c, String dockerNetwork, List<String> own) {
+    if (dockerNetwork.equals("bridge")) {
+      return null;
+    }
+    List<String> out = new ArrayList<>(own == null ? List.of() : own);
+    if (!out.contains(c.shortId())) {
+      out.add(c.shortId());
+    }
+    return out;
   }
 
   // ---- mounts ----
@@ -298,11 +326,11 @@ final class ContainerViews {
     m.put("AppArmorProfile", "");
     List<String> execs = execIds.apply(c.id());
     m.put("ExecIDs", execs.isEmpty() ? null : execs);
-    m.put("HostConfig", hostConfig(s, x));
+    m.put("HostConfig", hostConfig(c, x));
     m.put("GraphDriver", Map.of("Name", "overlay", "Data", Map.of("MergedDir", dir.resolve("rootfs").toString())));
     m.put("Mounts", mounts(c));
     m.put("Config", config(c, image, x));
-    m.put("NetworkSettings", networkSettings(s, x, image));
+    m.put("NetworkSettings", networkSettings(c, x, image));
     return m;
   }
 
@@ -338,7 +366,8 @@ final class ContainerViews {
     return state;
   }
 
-  private static Map<String, Object> hostConfig(ContainerSpec s, DockerExtras x) {
+  private static Map<String, Object> hostConfig(Container c, DockerExtras x) {
+    ContainerSpec s = c.spec();
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("Binds", s.binds().stream().filter(b -> b.contains(":")).toList());
     h.put("ContainerIDFile", "");
@@ -350,8 +379,8 @@ final class ContainerViews {
       logOpts.put("max-file", Integer.toString(s.logMaxFiles()));
     }
     h.put("LogConfig", Map.of("Type", x.logType(), "Config", logOpts));
-    h.put("NetworkMode", Networks.dockerMode(s.network()));
-    h.put("PortBindings", Map.of());
+    h.put("NetworkMode", DockerNetworks.dockerMode(c));
+    h.put("PortBindings", io.berth.engine.NetworkViews.portBindings(s));
     String[] policy = (s.restart() == null ? "no" : s.restart()).split(":");
     h.put("RestartPolicy", Map.of("Name", policy[0], "MaximumRetryCount", policy.length > 1 ? Integer.parseInt(policy[1]) : 0));
     h.put("AutoRemove", s.autoRemove());
@@ -360,10 +389,10 @@ final class ContainerViews {
     h.put("CapAdd", s.capAdd());
     h.put("CapDrop", s.capDrop());
     h.put("CgroupnsMode", "private");
-    h.put("Dns", List.of());
-    h.put("DnsOptions", List.of());
-    h.put("DnsSearch", List.of());
-    h.put("ExtraHosts", null);
+    h.put("Dns", s.networkOptions().dns());
+    h.put("DnsOptions", s.networkOptions().dnsOptions());
+    h.put("DnsSearch", s.networkOptions().dnsSearch());
+    h.put("ExtraHosts", s.networkOptions().addHosts().isEmpty() ? null : s.networkOptions().addHosts());
     h.put("GroupAdd", null);
     h.put("IpcMode", "private");
     h.put("Cgroup", "");
@@ -371,7 +400,7 @@ final class ContainerViews {
     h.put("OomScoreAdj", 0);
     h.put("PidMode", "");
     h.put("Privileged", s.privileged());
-    h.put("PublishAllPorts", false);
+    h.put("PublishAllPorts", s.networkOptions().publishAll());
     h.put("ReadonlyRootfs", s.readOnly());
     List<String> security = new ArrayList<>();
     if (s.seccomp() != null) {
@@ -497,30 +526,36 @@ final class ContainerViews {
     return config;
   }
 
-  private static Map<String, Object> networkSettings(ContainerSpec s, DockerExtras x, ImageConfig.Config image) {
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> networkSettings(Container c, DockerExtras x, ImageConfig.Config image) {
+    Map<String, Object> own = io.berth.engine.NetworkViews.settings(c, DockerNetworks::dockerName);
     Map<String, Object> n = new LinkedHashMap<>();
     n.put("Bridge", "");
     n.put("SandboxID", "");
-    n.put("SandboxKey", "");
+    n.put("SandboxKey", own.get("SandboxKey"));
     Map<String, Object> ports = new LinkedHashMap<>();
     for (String p : exposedPorts(x, image)) {
-      ports.put(p, null);
+      ports.put(p.contains("/") ? p : p + "/tcp", null);
     }
+    ports.putAll((Map<String, Object>) own.get("Ports"));
     n.put("Ports", ports);
     n.put("HairpinMode", false);
     n.put("LinkLocalIPv6Address", "");
     n.put("LinkLocalIPv6PrefixLen", 0);
     n.put("SecondaryIPAddresses", null);
     n.put("SecondaryIPv6Addresses", null);
-    n.put("EndpointID", "");
-    n.put("Gateway", "");
+    Map<String, Object> networks = networks(c);
+    Map<String, Object> first = networks.isEmpty() ? Map.of() : (Map<String, Object>) networks.values().iterator().next();
+    n.put("EndpointID", first.getOrDefault("EndpointID", ""));
+    n.put("Gateway", own.get("Gateway"));
     n.put("GlobalIPv6Address", "");
     n.put("GlobalIPv6PrefixLen", 0);
-    n.put("IPAddress", "");
-    n.put("IPPrefixLen", 0);
+    n.put("IPAddress", own.get("IPAddress"));
+    n.put("IPPrefixLen", own.get("IPPrefixLen"));
     n.put("IPv6Gateway", "");
-    n.put("MacAddress", "");
-    n.put("Networks", Map.of(Networks.dockerMode(s.network()), endpoint()));
+    n.put("MacAddress", own.get("MacAddress"));
+    n.put("Networks", networks);
     return n;
   }
+
 }

@@ -86,9 +86,6 @@ record CreateRequest(ContainerSpec spec, DockerExtras extras) {
       b.stopTimeout(integer(body, "StopTimeout"));
     }
     b.health(health(body.path("Healthcheck")));
-    if (bool(body, "NetworkDisabled")) {
-      b.network("none");
-    }
 
     List<String> binds = new ArrayList<>(strings(host, "Binds"));
     List<String> mounts = new ArrayList<>();
@@ -153,7 +150,6 @@ record CreateRequest(ContainerSpec spec, DockerExtras extras) {
       devices.add(onHost + ":" + (inCtr == null ? onHost : inCtr) + (perms == null ? "" : ":" + perms));
     }
     b.devices(devices);
-    b.network(network(body, host));
     String logType = logConfig(host.path("LogConfig"), b);
     refuseUnsupported(host);
 
@@ -163,6 +159,9 @@ record CreateRequest(ContainerSpec spec, DockerExtras extras) {
         throw HttpException.badRequest("invalid exposed port \"" + p + "\": expected PORT[/PROTOCOL]");
       }
     }
+    Map.Entry<String, ContainerSpec.NetworkOptions> net = DockerNetworks.fromCreate(body, host,
+        exposed.stream().filter(p -> !p.endsWith("/sctp")).toList());
+    b.network(net.getKey()).net(net.getValue());
     DockerExtras extras = new DockerExtras(text(body, "Domainname"), bool(body, "AttachStdin"),
         !body.has("AttachStdout") || bool(body, "AttachStdout"), !body.has("AttachStderr") || bool(body, "AttachStderr"),
         bool(body, "StdinOnce"), exposed, anonymous, logType);
@@ -300,15 +299,6 @@ record CreateRequest(ContainerSpec spec, DockerExtras extras) {
     }
   }
 
-  /** The engine's network for a NetworkMode. */
-  private static String network(JsonNode body, JsonNode host) {
-    if (bool(body, "NetworkDisabled")) {
-      return "none";
-    }
-    String mode = text(host, "NetworkMode");
-    return Networks.engineMode(mode == null ? "" : mode);
-  }
-
   private static String logConfig(JsonNode log, ContainerSpec.Builder b) {
     String type = text(log, "Type");
     if (type != null && !type.isEmpty() && !List.of("json-file", "local", "k8s-file").contains(type)) {
@@ -361,19 +351,7 @@ record CreateRequest(ContainerSpec spec, DockerExtras extras) {
    * set, so that nothing runs on a promise Berth does not keep.
    */
   private static void refuseUnsupported(JsonNode host) {
-    JsonNode ports = host.path("PortBindings");
-    if (ports.isObject()) {
-      for (var e : ports.properties()) {
-        if (e.getValue().isArray() && !e.getValue().isEmpty()) {
-          throw HttpException.badRequest("publishing ports (PortBindings " + e.getKey()
-              + ") is not supported by this Berth daemon yet");
-        }
-      }
-    }
-    if (bool(host, "PublishAllPorts")) {
-      throw HttpException.badRequest("publishing ports (PublishAllPorts) is not supported by this Berth daemon yet");
-    }
-    for (String f : List.of("Links", "VolumesFrom", "ExtraHosts", "Dns", "DnsSearch", "DnsOptions", "GroupAdd",
+    for (String f : List.of("Links", "VolumesFrom", "GroupAdd",
         "DeviceRequests", "DeviceCgroupRules")) {
       if (!array(host, f).isEmpty()) {
         throw HttpException.badRequest(f + " is not supported by Berth");

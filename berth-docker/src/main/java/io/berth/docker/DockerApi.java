@@ -44,7 +44,7 @@ public final class DockerApi {
     new ArchiveRoutes(this).register(router);
     new ImageRoutes(this).register(router);
     new VolumeRoutes(this).register(router);
-    new NetworkRoutes().register(router);
+    new NetworkRoutes(engine).register(router);
   }
 
   /** What the server calls for each request on the Docker socket. */

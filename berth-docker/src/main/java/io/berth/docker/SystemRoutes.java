@@ -142,7 +142,7 @@ final class SystemRoutes {
     i.put("Driver", "overlay");
     i.put("DriverStatus", List.of(List.of("Backing Filesystem", "overlayfs snapshots"),
         List.of("Root Dir", api.engine.config().root().resolve("snapshots").toString())));
-    i.put("Plugins", Map.of("Volume", List.of("local"), "Network", Networks.BUILT_IN, "Authorization", List.of(),
+    i.put("Plugins", Map.of("Volume", List.of("local"), "Network", DockerNetworks.BUILT_IN, "Authorization", List.of(),
         "Log", List.of("json-file", "local")));
     i.put("MemoryLimit", true);
     i.put("SwapLimit", false);

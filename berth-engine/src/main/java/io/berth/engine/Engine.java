@@ -829,20 +829,23 @@ public final class Engine implements AutoCloseable {
    */
   public Container connect(String nameOrId, ContainerSpec.Attach attach) {
     Container ctr = get(nameOrId);
-    if (networkMode(ctr.spec()) != null) {
+    String mode = networkMode(ctr.spec());
+    if (mode != null && !mode.equals("none")) {
       throw new EngineException("container " + ctr.name() + " uses --network " + ctr.spec().network()
           + "; it cannot join other networks");
     }
     Networks.Network n = networks.forAttach(attach.name().equals("bridge") ? Networks.DEFAULT : attach.name());
     try (ContainerLocks.Held held = locks.hold(ctr.id())) {
       ctr = refresh(store.get(ctr.id()));
+      // A container without networks (--network none, or disconnected from its last one) joins
+      // this one alone: its namespace has only lo, so nothing it has is lost.
       List<ContainerSpec.Attach> current = new ArrayList<>(attachments(ctr.spec()));
       if (current.stream().anyMatch(a -> a.name().equals(n.name()))) {
         throw new EngineException.Conflict("container " + ctr.name() + " is already connected to network " + n.name());
       }
       ContainerSpec.Attach a = new ContainerSpec.Attach(n.name(), attach.aliases(), attach.ip(), attach.mac());
       current.add(a);
-      ContainerSpec updated = ctr.spec().toBuilder().net(withNetworks(ctr.spec(), current)).build();
+      ContainerSpec updated = ctr.spec().toBuilder().network(null).net(withNetworks(ctr.spec(), current)).build();
       validateNetwork(updated, null);
       store.update(ctr.id(), c -> c.withSpec(updated));
       if (ctr.state().isRunning()) {

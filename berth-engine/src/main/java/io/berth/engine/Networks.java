@@ -128,7 +128,7 @@ public final class Networks {
   }
 
   /** The network to attach to: the default one is made on first use; others must exist. */
-  Network forAttach(String name) {
+  public Network forAttach(String name) {
     if (name.equals(DEFAULT)) {
       Optional<Network> n = find(DEFAULT);
       if (n.isPresent()) {
