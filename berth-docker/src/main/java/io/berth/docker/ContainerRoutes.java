@@ -389,6 +389,7 @@ final class ContainerRoutes {
     while (!r.clientGone()) {
       Container now = engine.find(id).orElse(null);
       if (now == null) {
+        api.extras.remove(id); // removed by the daemon (--rm): its Docker fields go with it
         int code = lastCode != null ? lastCode : lastDieCode(id, since);
         return waitResult(code, null);
       }
@@ -507,14 +508,26 @@ final class ContainerRoutes {
       }
       ShimClient client = shim;
       in.onDetach(client::detach);
-      try {
-        client.attach(in.stream(), stdout ? frames.stream(StreamFraming.STDOUT) : null,
-            stderr ? frames.stream(tty ? StreamFraming.STDOUT : StreamFraming.STDERR) : null, x.stdinOnce());
-      } catch (UncheckedIOException e) {
-        // the client went away
-      } finally {
-        client.detach();
+      // As Docker: the end of the client's input closes the container's stdin for a StdinOnce
+      // container without a terminal, and the output goes on to the end; otherwise it ends the
+      // attach (a terminal's client has detached; the container must not lose its stdin).
+      boolean closeStdin = x.stdinOnce() && !tty;
+      if (!closeStdin) {
+        in.onEnd(client::detach);
       }
+      // The shim's socket is read with poll(2), a native call that would hold a carrier thread
+      // of the virtual threads for as long as the attach lasts: a platform thread of its own.
+      Thread copy = Thread.ofPlatform().daemon().name("docker-attach " + c.shortId()).start(() -> {
+        try {
+          client.attach(in.stream(), stdout ? frames.stream(StreamFraming.STDOUT) : null,
+              stderr ? frames.stream(tty ? StreamFraming.STDOUT : StreamFraming.STDERR) : null, closeStdin);
+        } catch (UncheckedIOException e) {
+          // the client went away
+        } finally {
+          client.detach();
+        }
+      });
+      copy.join();
     });
   }
 

@@ -37,6 +37,8 @@ public final class DockerApi {
     this.attachments = new Attachments(engine);
     this.execs = new ExecSessions();
     this.views = new ContainerViews(engine, imageConfigs, extras, execs::idsOf);
+    // What containers removed meanwhile (by berth rm, or --rm with nobody waiting) left behind.
+    extras.retain(new java.util.HashSet<>(engine.list().stream().map(Container::id).toList()));
     this.router = new Router(DockerErrors::response);
     new SystemRoutes(this).register(router);
     new ContainerRoutes(this).register(router);

@@ -161,7 +161,7 @@ final class ExecRoutes {
     if (in != null) {
       int w = in[1];
       // Only this thread writes and closes the pipe: it ends when the client closes its side.
-      Thread.ofVirtual().name("exec-stdin").start(() -> copyToFd(clientIn, w, true));
+      Thread.ofPlatform().daemon().name("exec-stdin").start(() -> copyToFd(clientIn, w, true));
     }
     Pump o = Pump.start(out[0], e.attachStdout ? frames : null, StreamFraming.STDOUT);
     Pump x = Pump.start(err[0], e.attachStderr ? frames : null, StreamFraming.STDERR);
@@ -219,7 +219,7 @@ final class ExecRoutes {
     CompletableFuture<Integer> exit = waitFor(pid);
     // The client's keys go to the master until the client closes; then the master is closed
     // (the output side has ended by then: it ends before the connection does).
-    Thread.ofVirtual().name("exec-tty-in").start(() -> {
+    Thread.ofPlatform().daemon().name("exec-tty-in").start(() -> {
       try {
         copyToFd(clientIn, fd, false);
       } finally {
@@ -248,6 +248,10 @@ final class ExecRoutes {
     }
   }
 
+  /**
+   * The client's bytes to the process's stdin or terminal, on a platform thread: a write to a
+   * full pipe blocks in native code, which would hold a carrier of the virtual threads.
+   */
   private static void copyToFd(InputStream from, int fd, boolean closeAtEnd) {
     byte[] buf = new byte[32 * 1024];
     try {
@@ -293,6 +297,7 @@ final class ExecRoutes {
 
     private void run() {
       byte[] buf = new byte[32 * 1024];
+      boolean clientGone = frames == null;
       try {
         while (System.nanoTime() < stopAt) {
           int ev = Libc.poll(fd, Libc.POLLIN, 100);
@@ -308,12 +313,18 @@ final class ExecRoutes {
           if (n <= 0) {
             return;
           }
-          if (frames != null) {
-            frames.write(stream, buf, 0, n);
+          if (!clientGone) {
+            try {
+              frames.write(stream, buf, 0, n);
+            } catch (IOException x) {
+              // The client left: the output is read on and dropped, so that the process,
+              // which runs on as it does with Docker, never blocks on a full pipe.
+              clientGone = true;
+            }
           }
         }
-      } catch (IOException | RuntimeException x) {
-        // the client left
+      } catch (RuntimeException x) {
+        // the fd failed: nothing more to read
       }
     }
 

@@ -46,6 +46,7 @@ final class ImageRoutes {
           throw DockerErrors.notImplemented("building images is not supported by this Berth daemon yet;"
               + " build with another tool, then berth load or pull the result");
         })
+        .post("/build/prune", req -> Response.json(200, Map.of("CachesDeleted", List.of(), "SpaceReclaimed", 0)))
         .get("/images/search", req -> {
           throw DockerErrors.notImplemented("searching a registry is not supported by Berth");
         })

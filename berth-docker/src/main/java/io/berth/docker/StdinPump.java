@@ -19,6 +19,7 @@ final class StdinPump {
   private final byte[] detach;
   private volatile Runnable onDetach;
   private volatile boolean detached;
+  private volatile Runnable onEnd = () -> {};
 
   private StdinPump(boolean forward, byte[] detach) {
     this.forward = forward;
@@ -92,6 +93,11 @@ final class StdinPump {
     }
   }
 
+  /** What to run once the container's side has read the end of the client's input. */
+  void onEnd(Runnable r) {
+    onEnd = r;
+  }
+
   /** The client's input for the container's stdin; null when stdin is not attached. */
   InputStream stream() {
     if (!forward) {
@@ -124,6 +130,7 @@ final class StdinPump {
           }
           pos = 0;
           if (current == EOF) {
+            onEnd.run();
             return -1;
           }
         }
