@@ -326,7 +326,12 @@ public final class Daemon implements AutoCloseable {
             break;
           }
           if (now.state().status().equals(ContainerState.RUNNING)) { // a paused container is not probed
-            guarded("health check of " + c.name(), () -> engine.runHealthCheck(c.id()));
+            // A probe polls its output with poll(2) for up to its timeout: native waiting that
+            // would hold one of the few carrier threads every virtual thread of the daemon
+            // (both APIs' requests among them) runs on. A platform thread of its own.
+            Thread probe = Thread.ofPlatform().daemon().name("health " + c.name())
+                .start(() -> guarded("health check of " + c.name(), () -> engine.runHealthCheck(c.id())));
+            probe.join();
           }
         }
       } catch (InterruptedException e) {

@@ -381,8 +381,8 @@ class DockerCliTest {
 
   /**
    * Attached clients wait on their shims for as long as the containers run: more of them than
-   * the machine has CPUs must not hold up the daemon (they once held every carrier thread of
-   * its virtual threads, and the daemon stopped answering).
+   * the machine has CPUs must not hold up the daemon (they once held every carrier thread of its
+   * virtual threads, and the daemon stopped answering).
    */
   @Test
   void manyAttachedClientsDoNotHoldUpTheDaemon() throws Exception {
