@@ -10,11 +10,8 @@ import java.io.OutputStream;
  * With a terminal there is one stream and no framing ({@link #raw}).
  */
 final class StreamFraming {
-  static final int STDIN = 0;
   static final int STDOUT = 1;
   static final int STDERR = 2;
-  static final int SYSTEM_ERROR = 3;
-  static final int HEADER = 8;
 
   private final OutputStream out;
   private final boolean framed;
@@ -36,10 +33,6 @@ final class StreamFraming {
 
   static StreamFraming of(OutputStream out, boolean tty) {
     return tty ? raw(out) : multiplexed(out);
-  }
-
-  boolean framed() {
-    return framed;
   }
 
   synchronized void write(int stream, byte[] b, int off, int len) throws IOException {

@@ -10,7 +10,6 @@ import io.berth.server.Response;
 import io.berth.server.Router;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -321,9 +320,5 @@ final class SystemRoutes {
     df.put("Volumes", vs);
     df.put("BuildCache", List.of());
     return df;
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -20,8 +20,4 @@ final class Times {
       throw HttpException.badRequest("invalid value for " + name + ": \"" + v + "\" (Unix seconds or an RFC 3339 time)");
     }
   }
-
-  static long nanos(Instant i) {
-    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-  }
 }
