@@ -126,11 +126,21 @@ class DockerCliTest {
         for (String v : docker("volume", "ls", "-q").out().lines().filter(l -> !l.isBlank()).toList()) {
           docker("volume", "rm", v);
         }
+        for (String n : docker("network", "ls", "-q", "--filter", "type=custom").out().lines().filter(l -> !l.isBlank()).toList()) {
+          docker("network", "rm", n);
+        }
         assertEquals("", docker("ps", "-aq").out(), "every container is gone");
         daemon.destroy(); // SIGTERM: a clean stop
         assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "berth serve stops on SIGTERM");
         assertEquals(0, daemon.exitValue(), () -> "berth serve's exit: " + log());
         assertFalse(Files.exists(dockerSocket), "the Docker socket is removed on a clean stop");
+        // The default network (Docker's bridge) cannot go through Docker's API; its bridge and
+        // rules go with Berth's own command.
+        Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
+        new ProcessBuilder(home.resolve("bin/berth").toString(), "--root", root.toString(), "--run-root",
+            runRoot.toString(), "network", "rm", "berth").redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        assertFalse(Files.exists(root.resolve("networks/berth.conflist")), "the default network is removed");
       }
     } finally {
       if (daemon != null) {
@@ -704,8 +714,12 @@ class DockerCliTest {
     assertEquals(125, network.code());
     assertTrue(network.err().contains("network nosuchnet not found"), network.err());
     assertFalse(network.err().contains("Unable to find image"), "no pull for a bad option: " + network.err());
-    Result ports = docker("run", "--rm", "-p", "8080:80", "busybox", "true");
-    assertTrue(ports.code() == 125 && ports.err().contains("publishing ports"), ports::toString);
+    try (java.net.ServerSocket held = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Result ports = docker("run", "--rm", "-p", "127.0.0.1:" + held.getLocalPort() + ":80", "busybox", "true");
+      assertTrue(ports.code() == 125 && ports.err().contains("in use on the host"), ports::toString);
+    }
+    Result badPort = docker("run", "--rm", "-p", "80:99999", "busybox", "true");
+    assertEquals(125, badPort.code(), badPort::toString);
     Result command = docker("run", "--rm", "busybox", "nosuchcommand");
     assertEquals(127, command.code(), command::toString);
     Path ctx = Files.createDirectories(base.resolve("ctx"));
@@ -715,5 +729,121 @@ class DockerCliTest {
     assertTrue(build.err().contains("building images is not supported"), build.err());
     assertEquals(before, ok("ps", "-aq"), "nothing was left behind by the failures");
     assertEquals("OK", curl("http://d/_ping").out());
+  }
+
+  // ---- networks, published ports, names; docker-compose ----
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** An HTTP GET on 127.0.0.1; the body. */
+  static String httpGet(int port, String path) throws IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int body = reply.indexOf("\r\n\r\n");
+      return body < 0 ? reply : reply.substring(body + 4);
+    }
+  }
+
+  @Test
+  void networksPublishedPortsAndNamesThroughTheDockerCli() throws Exception {
+    ok("network", "create", "--subnet", "10.78.241.0/24", "--label", "purpose=docker-test", "dnet1");
+    try {
+      assertEquals("dnet1\n", ok("network", "ls", "--filter", "label=purpose=docker-test", "--format", "{{.Name}}"));
+      assertEquals("10.78.241.0/24\n", ok("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "dnet1"));
+      int port = freePort();
+      ok("run", "-d", "--name", "dn-web", "--network", "dnet1", "--network-alias", "www", "-p",
+          "127.0.0.1:" + port + ":80", "busybox", "sh", "-c", "mkdir /w && echo hi-docker > /w/i && exec httpd -f -p 80 -h /w");
+      eventually("the published port answers", () -> {
+        try {
+          return httpGet(port, "/i").equals("hi-docker\n");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      assertEquals("80/tcp -> 127.0.0.1:" + port + "\n", ok("port", "dn-web"));
+      assertEquals("hi-docker\nhi-docker\n", ok("run", "--rm", "--network", "dnet1", "busybox", "sh", "-c",
+          "wget -qO- http://www/i && wget -qO- http://dn-web/i"));
+      assertEquals("dn-web\n", ok("ps", "--filter", "network=dnet1", "--format", "{{.Names}}"));
+      String ip = ok("inspect", "-f", "{{.NetworkSettings.Networks.dnet1.IPAddress}}", "dn-web").strip();
+      assertTrue(ip.startsWith("10.78.241."), ip);
+      assertTrue(ok("network", "inspect", "-f", "{{json .Containers}}", "dnet1").contains("\"Name\":\"dn-web\""));
+      ok("network", "connect", "bridge", "dn-web");
+      assertTrue(ok("exec", "dn-web", "ip", "-4", "-o", "addr").contains("eth1"));
+      ok("network", "disconnect", "bridge", "dn-web");
+      assertFalse(ok("exec", "dn-web", "ip", "-4", "-o", "addr").contains("eth1"));
+      Result busy = docker("network", "rm", "dnet1");
+      assertNotEquals(0, busy.code());
+      assertTrue(busy.err().contains("active endpoints"), busy.toString());
+      Result predefined = docker("network", "rm", "bridge");
+      assertNotEquals(0, predefined.code());
+      assertTrue(predefined.err().contains("pre-defined"), predefined.toString());
+      ok("rm", "-f", "dn-web");
+    } finally {
+      docker("rm", "-f", "dn-web");
+      docker("network", "rm", "dnet1");
+    }
+    assertFalse(ok("network", "ls", "--format", "{{.Name}}").contains("dnet1"));
+  }
+
+  static Result compose(Path file, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("docker-compose", "-f", file.toString(), "-p", "bt"));
+    cmd.addAll(List.of(args));
+    return run(cmd, "");
+  }
+
+  /**
+   * docker-compose (Debian's) brings up a web server and a client on a network of the project's,
+   * with a named volume and a published port; ps and logs show them; down -v leaves nothing.
+   */
+  @Test
+  void dockerComposeUpPsLogsAndDown() throws Exception {
+    int port = freePort();
+    Path file = Files.createDirectories(base.resolve("compose")).resolve("docker-compose.yml");
+    Files.writeString(file, """
+        version: "3.8"
+        services:
+          web:
+            image: localhost/busybox:latest
+            command: ["sh", "-c", "echo compose-hi > /data/index.html && exec httpd -f -p 80 -h /data"]
+            stop_signal: SIGKILL
+            volumes:
+              - webdata:/data
+            ports:
+              - "127.0.0.1:%d:80"
+            networks: [front]
+          client:
+            image: localhost/busybox:latest
+            command: ["sh", "-c", "until wget -qO- http://web/index.html; do sleep 0.2; done; exec sleep 600"]
+            stop_signal: SIGKILL
+            depends_on: [web]
+            networks: [front]
+        volumes:
+          webdata: {}
+        networks:
+          front: {}
+        """.formatted(port));
+    try {
+      Result up = compose(file, "up", "-d");
+      assertEquals(0, up.code(), up.toString());
+      eventually("the client reached the web server by its service name",
+          () -> compose(file, "logs", "client").out().contains("compose-hi"));
+      assertEquals("compose-hi\n", httpGet(port, "/index.html"));
+      String ps = compose(file, "ps").out();
+      assertTrue(ps.contains("bt_web_1") && ps.contains("bt_client_1") && ps.contains("127.0.0.1:" + port + "->80/tcp"), ps);
+      assertTrue(ok("network", "ls", "--format", "{{.Name}}").contains("bt_front"));
+      assertTrue(ok("volume", "ls", "--format", "{{.Name}}").contains("bt_webdata"));
+    } finally {
+      Result down = compose(file, "down", "-v");
+      assertEquals(0, down.code(), down.toString());
+    }
+    assertEquals("", ok("ps", "-aq", "--filter", "label=com.docker.compose.project=bt"));
+    assertFalse(ok("network", "ls", "--format", "{{.Name}}").contains("bt_front"));
+    assertFalse(ok("volume", "ls", "--format", "{{.Name}}").contains("bt_webdata"));
   }
 }
