@@ -113,25 +113,28 @@ class TestcontainersTest {
 
   @AfterAll
   static void stopDaemon() throws Exception {
+    List<Throwable> problems = new ArrayList<>();
     try {
       if (daemon != null && daemon.isAlive()) {
         for (String session : sessions) {
-          assertReaped(session);
+          check(problems, () -> assertReaped(session));
         }
-        for (JsonNode c : list("/containers/json?all=1")) {
-          api.delete("/containers/" + c.get("Id").asText() + "?force=1&v=1");
-        }
-        for (JsonNode v : api.get("/volumes").json().path("Volumes")) {
-          api.delete("/volumes/" + v.get("Name").asText() + "?force=1");
-        }
-        for (JsonNode n : list("/networks")) {
-          if (!List.of("bridge", "host", "none").contains(n.get("Name").asText())) {
-            api.delete("/networks/" + n.get("Id").asText());
+        check(problems, () -> {
+          for (JsonNode c : list("/containers/json?all=1")) {
+            api.delete("/containers/" + c.get("Id").asText() + "?force=1&v=1");
           }
-        }
-        assertEquals(0, list("/containers/json?all=1").size(), "every container is gone");
+          for (JsonNode v : api.get("/volumes").json().path("Volumes")) {
+            api.delete("/volumes/" + v.get("Name").asText() + "?force=1");
+          }
+          for (JsonNode n : list("/networks")) {
+            if (!List.of("bridge", "host", "none").contains(n.get("Name").asText())) {
+              api.delete("/networks/" + n.get("Id").asText());
+            }
+          }
+          assertEquals(List.of(), list("/containers/json?all=1"), "every container is gone");
+        });
         daemon.destroy(); // SIGTERM: a clean stop
-        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "berth serve stops on SIGTERM");
+        check(problems, () -> assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "berth serve stops on SIGTERM"));
       }
     } finally {
       if (api != null) {
@@ -162,9 +165,27 @@ class TestcontainersTest {
             Files.deleteIfExists(p);
           }
         }
-        assertEquals(List.of(), mounts, "mounts left under " + base);
-        assertEquals(List.of(), left, "processes of the run root left running");
+        check(problems, () -> assertEquals(List.of(), mounts, "mounts left under " + base));
+        check(problems, () -> assertEquals(List.of(), left, "processes of the run root left running"));
       }
+    }
+    if (!problems.isEmpty()) {
+      AssertionError all = new AssertionError(problems.size() + " problem(s) at the end; the first: " + problems.get(0).getMessage());
+      problems.forEach(all::addSuppressed);
+      throw all;
+    }
+  }
+
+  interface Step {
+    void run() throws Exception;
+  }
+
+  /** Runs a step of the clean-up, keeping its failure for the end so that the rest still runs. */
+  static void check(List<Throwable> problems, Step step) {
+    try {
+      step.run();
+    } catch (Throwable t) {
+      problems.add(t);
     }
   }
 
@@ -275,6 +296,10 @@ class TestcontainersTest {
     env.put("DOCKER_CONFIG", Files.createDirectories(base.resolve("docker-config")).toString());
     env.put("TESTCONTAINERS_RYUK_CONTAINER_IMAGE", RYUK_IMAGE);
     env.put("TESTCONTAINERS_CHECKS_DISABLE", "true"); // its one check wants a Docker version >= 1.6.0, not Berth's
+    // Testcontainers takes a /.dockerenv (the sandbox these tests may run in has one) to mean that
+    // it runs in a container beside the daemon, and looks for the host's address from a container
+    // of alpine's; here the daemon shares this machine's network, so its ports are on localhost.
+    env.put("TESTCONTAINERS_HOST_OVERRIDE", "localhost");
     if (name.equals("reuse")) {
       env.put("TESTCONTAINERS_REUSE_ENABLE", "true");
     }
