@@ -169,12 +169,18 @@ final class TestcontainersSession {
     }
   }
 
-  /** A reusable container, left running: the next session with the same definition finds it. */
+  /**
+   * A reusable container, left running: the next session with the same definition finds it.
+   * And one that is not, also left running, for the session's Ryuk to remove.
+   */
   @SuppressWarnings("resource")
   static void reuse(DockerImageName image) {
     GenericContainer<?> c = new GenericContainer<>(image).withCommand("sleep", "600").withReuse(true);
     c.start();
     print("container", c.getContainerId());
+    GenericContainer<?> other = new GenericContainer<>(image).withCommand("sleep", "601");
+    other.start();
+    print("ephemeral", other.getContainerId());
   }
 
   static Throwable rootCause(Throwable t) {

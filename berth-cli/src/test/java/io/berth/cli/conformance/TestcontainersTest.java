@@ -259,21 +259,26 @@ class TestcontainersTest {
 
   /**
    * withReuse(true), with testcontainers.reuse.enable=true: the second session finds the
-   * container the first left running (it has no session label, so neither Ryuk touches it).
+   * container the first left running. It carries no session label, so the first session's Ryuk,
+   * which removes that session's other container, leaves it alone.
    */
   @Test
-  void aReusableContainerIsFoundByTheNextSession() throws Exception {
+  void aReusableContainerIsFoundByTheNextSessionAndSparedByRyuk() throws Exception {
     Session first = session("reuse");
     String id = first.one("container");
     JsonNode labels = api.get("/containers/" + id + "/json").json().at("/Config/Labels");
     assertTrue(labels.has("org.testcontainers.hash"), labels::toString);
     assertFalse(labels.has(SESSION_LABEL), "a reusable container is not the session's: " + labels);
+    String ephemeral = first.one("ephemeral");
+    assertEquals(first.id(), api.get("/containers/" + ephemeral + "/json").json().at("/Config/Labels")
+        .path(SESSION_LABEL).asText(), "the other container is the session's");
+    assertReaped(first.id());
+    assertEquals(404, api.get("/containers/" + ephemeral + "/json").status(), "Ryuk removed the session's container");
+    assertTrue(api.get("/containers/" + id + "/json").json().at("/State/Running").asBoolean(),
+        "the reusable one still runs after the first session's Ryuk");
     Session second = session("reuse");
     assertEquals(id, second.one("container"), "the same container");
     assertTrue(second.err().contains("Reusing container with ID: " + id), second::toString);
-    assertReaped(first.id());
-    assertTrue(api.get("/containers/" + id + "/json").json().at("/State/Running").asBoolean(),
-        "still running after the first session's Ryuk");
     assertEquals(204, api.delete("/containers/" + id + "?force=1").status());
   }
 
@@ -326,6 +331,9 @@ class TestcontainersTest {
       sessions.add(s.id());
     }
     assertEquals(0, s.code(), () -> "the session " + name + " failed:\n" + s + "\ndaemon (tail):\n" + tail(log(), 40));
+    if (!name.equals("reuse")) { // with reuse enabled, Ryuk starts with the first container that is not reusable
+      assertTrue(s.err().contains("Ryuk started"), () -> "Ryuk runs in every session:\n" + s);
+    }
     return s;
   }
 
