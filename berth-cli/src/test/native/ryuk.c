@@ -3,17 +3,19 @@
  * from this file for Berth's tests (the published image cannot be pulled where they run).
  *
  * It speaks the protocol of testcontainers/moby-ryuk as Testcontainers for Java 1.21 uses it:
- *  - it listens on TCP RYUK_PORT (8080) and says "Started!" once it does (Testcontainers waits
- *    for that line in the container's log);
+ *  - it listens on TCP RYUK_PORT (8080; 0 for a port the kernel picks) and says "Started!" with
+ *    the port once it does (Testcontainers waits for that line in the container's log);
  *  - each client sends filters, one a line: URL-encoded KEY=VALUE pairs joined by '&'
- *    ("label=org.testcontainers.sessionId%3D...&label=..."), and gets "ACK\n" for each line;
- *  - when every client has gone and none came back within RYUK_RECONNECTION_TIMEOUT (10s), or
- *    when no client came at all within RYUK_CONNECTION_TIMEOUT (60s), or on SIGTERM/SIGINT, it
- *    removes through Docker's API (HTTP/1.1 on the unix socket of DOCKER_HOST, by default
+ *    ("label=org.testcontainers.sessionId%3D...&label=..."), and gets "ACK\n" for each line
+ *    (empty lines are ignored; a line that is no filter is logged and acknowledged all the same);
+ *  - when every client has gone and none came back within RYUK_RECONNECTION_TIMEOUT (10s), when
+ *    no client came at all within RYUK_CONNECTION_TIMEOUT (60s), or at once on SIGTERM/SIGINT,
+ *    it removes through Docker's API (HTTP/1.1 on the unix socket of DOCKER_HOST, by default
  *    /var/run/docker.sock) what each filter matches: containers (forced, with their anonymous
  *    volumes; reaper containers, labelled org.testcontainers.ryuk=true, are spared), then
  *    networks, volumes and images, each removal retried RYUK_REMOVE_RETRIES (10) times a second
- *    apart while it fails with anything but 404, and exits.
+ *    apart while it fails with anything but 404; and exits: 0, or 1 if something could not be
+ *    listed or removed.
  * Durations are Go's ("500ms", "10s", "1m30s"), as moby-ryuk reads them.
  *
  * Single-threaded: one poll loop holds the listener and the clients. No dependencies but libc.
@@ -584,6 +586,9 @@ static int labels_mark_reaper(json_t *j, int *reaper) {
 /* Collects member `field` of each object of the array at j->p (skipping reaper containers). */
 static int json_ids(json_t *j, const char *field, idlist_t *out) {
   ws(j);
+  if (!strncmp(j->p, "null", 4)) {
+    return 0; /* Docker's "Volumes": null when there are none */
+  }
   if (*j->p++ != '[') return -1;
   for (;;) {
     ws(j);
@@ -672,7 +677,9 @@ static kind_t kinds[] = {
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
 
-static void collect(kind_t *k, const filter_t *f) {
+/* Adds what one filter matches of one kind to k->found; -1 if the daemon could not tell. */
+static int collect(kind_t *k, const filter_t *f) {
+  int rc = -1;
   buf_t json = {0}, target = {0};
   filter_json(f, &json);
   buf_str(&target, k->list);
@@ -684,14 +691,18 @@ static void collect(kind_t *k, const filter_t *f) {
       logf_("listing %ss by %s: HTTP %d: %s", k->what, json.p, r.status, r.body.p);
     } else if ((k->wrapper && json_member(&j, k->wrapper) < 0) || json_ids(&j, k->id_field, &k->found) < 0) {
       logf_("listing %ss by %s: an answer not understood: %s", k->what, json.p, r.body.p);
+    } else {
+      rc = 0;
     }
     free(r.body.p);
   }
   free(json.p);
   free(target.p);
+  return rc;
 }
 
-static void remove_all(kind_t *k) {
+/* Removes what was found of one kind; the number left. */
+static int remove_all(kind_t *k) {
   int left = k->found.n;
   char *done = calloc(k->found.n + 1, 1);
   for (int attempt = 1; left > 0 && attempt <= cfg.remove_retries; attempt++) {
@@ -730,19 +741,23 @@ static void remove_all(kind_t *k) {
     logf_("%d %s(s) left after %d attempts", left, k->what, cfg.remove_retries);
   }
   free(done);
+  return left;
 }
 
-static void prune(void) {
+/* Removes what the filters match; 0, or -1 when something could not be listed or removed. */
+static int prune(void) {
+  int failed = 0;
   for (int i = 0; i < nfilters; i++) {
     for (int k = 0; k < NKINDS; k++) {
-      collect(&kinds[k], &filters[i]);
+      failed |= collect(&kinds[k], &filters[i]) < 0;
     }
   }
   for (int k = 0; k < NKINDS; k++) { /* containers first: they hold networks, volumes, images */
-    remove_all(&kinds[k]);
+    failed |= remove_all(&kinds[k]) > 0;
   }
   logf_("Removed %d container(s), %d network(s), %d volume(s), %d image(s)", kinds[0].removed, kinds[1].removed,
         kinds[2].removed, kinds[3].removed);
+  return failed ? -1 : 0;
 }
 
 /* ---- the clients ---- */
@@ -785,7 +800,10 @@ static int serve_client(client_t *c) {
       buf_add(&c->line, &in[i], 1);
       continue;
     }
-    char *s = c->line.p ? c->line.p : "";
+    if (c->line.p == NULL) {
+      buf_add(&c->line, "", 0);
+    }
+    char *s = c->line.p;
     while (*s && isspace((unsigned char)*s)) s++;
     size_t len = strlen(s);
     while (len && isspace((unsigned char)s[len - 1])) s[--len] = '\0';
@@ -800,6 +818,7 @@ static int serve_client(client_t *c) {
       }
     }
     c->line.len = 0;
+    c->line.p[0] = '\0';
   }
   return 0;
 }
@@ -842,6 +861,9 @@ int main(void) {
   if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
     die("cannot listen on port %d: %s", cfg.port, strerror(errno));
   }
+  socklen_t salen = sizeof sa;
+  getsockname(lfd, (struct sockaddr *)&sa, &salen); /* RYUK_PORT=0: the port the kernel chose */
+  cfg.port = ntohs(sa.sin_port);
   logf_("Started! Listening on port %d (connection timeout %ldms, reconnection timeout %ldms)", cfg.port,
         cfg.connection_ms, cfg.reconnection_ms);
 
@@ -909,6 +931,5 @@ int main(void) {
   while (nclients > 0) {
     drop_client(nclients - 1);
   }
-  prune();
-  return 0;
+  return prune() < 0 ? 1 : 0;
 }

@@ -282,6 +282,106 @@ class TestcontainersTest {
     assertEquals(204, api.delete("/containers/" + id + "?force=1").status());
   }
 
+  /**
+   * ryuk.c itself, run on this host against the daemon's socket (no container, so no published
+   * port is needed): an ACK for each filter line of each client; nothing removed while a client
+   * is connected, nor when one comes back within the reconnection timeout; after it, what the
+   * filters match is removed (running or not, volumes too), while a reaper container and another
+   * session's container are spared; then it exits 0.
+   */
+  @Test
+  void ryukAcknowledgesFiltersAndRemovesExactlyWhatTheyMatch() throws Exception {
+    String repository = image.substring(0, image.lastIndexOf(':'));
+    UnixHttpClient.Response pull = api.post("/images/create?fromImage=" + URLEncoder.encode(repository, StandardCharsets.UTF_8)
+        + "&tag=" + image.substring(image.lastIndexOf(':') + 1));
+    assertEquals(200, pull.status(), pull::text);
+    String running = container(Map.of(SESSION_LABEL, "s-a", "org.testcontainers", "true"), true);
+    String created = container(Map.of(SESSION_LABEL, "s-a"), false);
+    String otherSession = container(Map.of(SESSION_LABEL, "s-b"), true);
+    String reaper = container(Map.of(SESSION_LABEL, "s-a", "org.testcontainers.ryuk", "true"), true);
+    assertEquals(201, api.postJson("/volumes/create", Map.of("Name", "ryuk-a", "Labels", Map.of(SESSION_LABEL, "s-a"))).status());
+    List<String> doomed = List.of(running, created);
+    List<String> spared = List.of(otherSession, reaper);
+
+    Path ryukLog = scratch.resolve("ryuk.log");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize()
+        .resolve("berth-cli/target/test-native/ryuk").toString()).redirectErrorStream(true).redirectOutput(ryukLog.toFile());
+    pb.environment().put("DOCKER_HOST", "unix://" + dockerSocket);
+    pb.environment().put("RYUK_PORT", "0");
+    pb.environment().put("RYUK_RECONNECTION_TIMEOUT", "1s");
+    pb.environment().put("RYUK_CONNECTION_TIMEOUT", "30s");
+    pb.environment().put("RYUK_REMOVE_RETRIES", "2");
+    Process ryuk = pb.start();
+    try {
+      eventually("ryuk to listen", () -> Files.readString(ryukLog).contains("Started! Listening on port "));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Started! Listening on port (\\d+)").matcher(Files.readString(ryukLog));
+      assertTrue(m.find());
+      int port = Integer.parseInt(m.group(1));
+      String sessionA = "label=" + URLEncoder.encode(SESSION_LABEL + "=s-a", StandardCharsets.UTF_8);
+      try (java.net.Socket first = new java.net.Socket("127.0.0.1", port); java.net.Socket second = new java.net.Socket("127.0.0.1", port)) {
+        assertEquals("ACK", send(first, "label=org.testcontainers%3Dtrue&" + sessionA + "\n"));
+        assertEquals("ACK", send(second, "\n" + sessionA + "\n"), "no ACK for an empty line, one for the filter");
+        assertEquals("ACK", send(second, sessionA + "\n"), "a filter sent twice");
+        first.close();
+        Thread.sleep(1500);
+        assertAllThere(doomed, "while a client is still connected");
+      }
+      try (java.net.Socket again = new java.net.Socket("127.0.0.1", port)) {
+        Thread.sleep(1500);
+        assertAllThere(doomed, "while a client that came back within the timeout is connected");
+      }
+      assertTrue(ryuk.waitFor(30, TimeUnit.SECONDS), "ryuk exits after pruning");
+      String log = Files.readString(ryukLog);
+      for (String id : doomed) {
+        assertEquals(404, api.get("/containers/" + id + "/json").status(), () -> "removed: " + id + "\n" + log);
+      }
+      assertEquals(404, api.get("/volumes/ryuk-a").status(), () -> "the volume is removed\n" + log);
+      assertAllThere(spared, "another session's container and a reaper's");
+      assertEquals(0, ryuk.exitValue(), () -> "ryuk's exit; its log:\n" + log);
+    } finally {
+      if (ryuk.isAlive()) {
+        ryuk.destroyForcibly();
+        ryuk.waitFor(10, TimeUnit.SECONDS);
+      }
+      for (String id : spared) {
+        api.delete("/containers/" + id + "?force=1");
+      }
+    }
+  }
+
+  /** Writes {@code text} and reads one line back. */
+  static String send(java.net.Socket s, String text) throws IOException {
+    s.setSoTimeout(10_000);
+    s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+    s.getOutputStream().flush();
+    StringBuilder line = new StringBuilder();
+    for (int c = s.getInputStream().read(); c != '\n'; c = s.getInputStream().read()) {
+      if (c < 0) {
+        throw new IOException("ryuk closed the connection after: " + line);
+      }
+      line.append((char) c);
+    }
+    return line.toString();
+  }
+
+  /** A container of the test image with these labels: {@code sleep 600}, started or only created. */
+  static String container(Map<String, String> labels, boolean start) throws IOException {
+    UnixHttpClient.Response r = api.postJson("/containers/create",
+        Map.of("Image", image, "Cmd", List.of("sleep", "600"), "Labels", labels));
+    assertEquals(201, r.status(), r::text);
+    String id = r.json().get("Id").asText();
+    if (start) {
+      assertEquals(204, api.post("/containers/" + id + "/start").status());
+    }
+    return id;
+  }
+
+  static void assertAllThere(List<String> ids, String when) throws IOException {
+    for (String id : ids) {
+      assertEquals(200, api.get("/containers/" + id + "/json").status(), () -> id + " is there " + when);
+    }
+  }
+
   // ---- helpers ----
 
   /** Runs one case in a JVM of its own; expects exit 0. */
