@@ -9,15 +9,19 @@ import io.berth.engine.ImageService;
 import io.berth.image.registry.LocalRegistry;
 import io.berth.server.UnixHttpClient;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -47,6 +51,7 @@ class TestcontainersTest {
   static LocalRegistry registry;
   static String image;
   static UnixHttpClient api;
+  static Path ryukBinary;
   /** The sessions the cases ran: each must be cleaned up by its Ryuk by the end. */
   static final List<String> sessions = new ArrayList<>();
 
@@ -82,9 +87,9 @@ class TestcontainersTest {
     scratch = Files.createDirectories(base.resolve("s"));
     dockerSocket = runRoot.resolve("docker.sock");
     Path home = Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize();
-    Path ryuk = TestcontainersImages.compileRyuk(home, home.resolve("berth-cli/target/test-native/ryuk"));
+    ryukBinary = TestcontainersImages.compileRyuk(home, home.resolve("berth-cli/target/test-native/ryuk"));
     try (ImageService images = TestcontainersImages.images(root)) {
-      TestcontainersImages.importRyuk(images, ryuk, RYUK_IMAGE, scratch);
+      TestcontainersImages.importRyuk(images, ryukBinary, RYUK_IMAGE, scratch);
     }
     registry = LocalRegistry.start(base.resolve("registry"), "");
     image = registry.host() + "/test/busybox:1";
@@ -243,7 +248,7 @@ class TestcontainersTest {
     long ended = System.nanoTime();
     String container = s.one("container");
     JsonNode inspect = api.get("/containers/" + container + "/json").json();
-    assertEquals(s.id(), inspect.at("/Config/Labels/" + SESSION_LABEL.replace("/", "~1")).asText(), inspect::toString);
+    assertEquals(s.id(), inspect.path("Config").path("Labels").path(SESSION_LABEL).asText(), inspect::toString);
     eventually("Ryuk to remove container " + container + " of session " + s.id(),
         () -> api.get("/containers/" + container + "/json").status() == 404);
     assertTrue((System.nanoTime() - ended) / 1e9 >= 1.5, "not before Ryuk's reconnection timeout (2 s)");
@@ -304,8 +309,7 @@ class TestcontainersTest {
     List<String> spared = List.of(otherSession, reaper);
 
     Path ryukLog = scratch.resolve("ryuk.log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("berth.home", "..")).toAbsolutePath().normalize()
-        .resolve("berth-cli/target/test-native/ryuk").toString()).redirectErrorStream(true).redirectOutput(ryukLog.toFile());
+    ProcessBuilder pb = new ProcessBuilder(ryukBinary.toString()).redirectErrorStream(true).redirectOutput(ryukLog.toFile());
     pb.environment().put("DOCKER_HOST", "unix://" + dockerSocket);
     pb.environment().put("RYUK_PORT", "0");
     pb.environment().put("RYUK_RECONNECTION_TIMEOUT", "1s");
@@ -314,11 +318,11 @@ class TestcontainersTest {
     Process ryuk = pb.start();
     try {
       eventually("ryuk to listen", () -> Files.readString(ryukLog).contains("Started! Listening on port "));
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Started! Listening on port (\\d+)").matcher(Files.readString(ryukLog));
+      Matcher m = Pattern.compile("Started! Listening on port (\\d+)").matcher(Files.readString(ryukLog));
       assertTrue(m.find());
       int port = Integer.parseInt(m.group(1));
       String sessionA = "label=" + URLEncoder.encode(SESSION_LABEL + "=s-a", StandardCharsets.UTF_8);
-      try (java.net.Socket first = new java.net.Socket("127.0.0.1", port); java.net.Socket second = new java.net.Socket("127.0.0.1", port)) {
+      try (Socket first = new Socket("127.0.0.1", port); Socket second = new Socket("127.0.0.1", port)) {
         assertEquals("ACK", send(first, "label=org.testcontainers%3Dtrue&" + sessionA + "\n"));
         assertEquals("ACK", send(second, "\n" + sessionA + "\n"), "no ACK for an empty line, one for the filter");
         assertEquals("ACK", send(second, sessionA + "\n"), "a filter sent twice");
@@ -326,7 +330,7 @@ class TestcontainersTest {
         Thread.sleep(1500);
         assertAllThere(doomed, "while a client is still connected");
       }
-      try (java.net.Socket again = new java.net.Socket("127.0.0.1", port)) {
+      try (Socket again = new Socket("127.0.0.1", port)) {
         Thread.sleep(1500);
         assertAllThere(doomed, "while a client that came back within the timeout is connected");
       }
@@ -350,7 +354,7 @@ class TestcontainersTest {
   }
 
   /** Writes {@code text} and reads one line back. */
-  static String send(java.net.Socket s, String text) throws IOException {
+  static String send(Socket s, String text) throws IOException {
     s.setSoTimeout(10_000);
     s.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
     s.getOutputStream().flush();
@@ -419,7 +423,7 @@ class TestcontainersTest {
       p.destroyForcibly();
       throw e;
     }
-    Map<String, List<String>> values = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> values = new LinkedHashMap<>();
     for (String line : Files.readAllLines(out)) {
       int eq = line.indexOf('=');
       if (eq > 0 && line.substring(0, eq).matches("[a-z-]+")) {
