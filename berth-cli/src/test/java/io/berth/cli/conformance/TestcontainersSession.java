@@ -11,10 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import com.github.dockerjava.api.model.HealthCheck;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
+import org.testcontainers.containers.output.ToStringConsumer;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.containers.wait.strategy.WaitAllStrategy;
 import org.testcontainers.images.builder.Transferable;
@@ -44,6 +51,8 @@ final class TestcontainersSession {
         case "network" -> network(image);
         case "leftovers" -> leftovers(image);
         case "reuse" -> reuse(image);
+        case "startup" -> startup(image);
+        case "options" -> options(image, Path.of(args[2]));
         default -> throw new IllegalArgumentException("no case " + args[0]);
       }
     } catch (Throwable t) {
@@ -128,6 +137,78 @@ final class TestcontainersSession {
       Path back = hostFile.resolveSibling("back.txt");
       c.copyFileFromContainer("/data/before.txt", back.toString());
       assertEquals("copied before the start\n", Files.readString(back));
+    }
+  }
+
+  /**
+   * Other ways to wait: a one-shot container's exit (0 passes, 3 fails the start), the image's
+   * health check turning healthy, and a log consumer that sees every line in order.
+   */
+  static void startup(DockerImageName image) throws Exception {
+    try (GenericContainer<?> once = new GenericContainer<>(image).withCommand("sh", "-c", "echo done")
+        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(20)))) {
+      once.start();
+      assertEquals("done\n", once.getLogs());
+    }
+    try (GenericContainer<?> failing = new GenericContainer<>(image).withCommand("sh", "-c", "exit 3")
+        .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofSeconds(20)))) {
+      ContainerLaunchException e = org.junit.jupiter.api.Assertions.assertThrows(ContainerLaunchException.class, failing::start);
+      assertTrue(String.valueOf(rootCause(e).getMessage()).contains("did not start correctly"), e::toString);
+    }
+    try (GenericContainer<?> healthy = new GenericContainer<>(image)
+        .withCommand("sh", "-c", "sleep 1; touch /tmp/ok; exec sleep 600")
+        .withCreateContainerCmdModifier(cmd -> cmd.withHealthcheck(new HealthCheck()
+            .withTest(List.of("CMD-SHELL", "test -e /tmp/ok")).withInterval(500_000_000L).withTimeout(1_000_000_000L).withRetries(3)))
+        .waitingFor(Wait.forHealthcheck().withStartupTimeout(Duration.ofSeconds(30)))) {
+      healthy.start();
+      assertEquals("healthy", healthy.getCurrentContainerInfo().getState().getHealth().getStatus());
+    }
+    ToStringConsumer consumer = new ToStringConsumer();
+    try (GenericContainer<?> talker = new GenericContainer<>(image)
+        .withCommand("sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.1; done; exec sleep 600")
+        .withLogConsumer(consumer)
+        .waitingFor(Wait.forLogMessage("line 3\n", 1))) {
+      talker.start();
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!consumer.toUtf8String().contains("line 3") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals("line 1\nline 2\nline 3\n", consumer.toUtf8String());
+    }
+  }
+
+  /**
+   * Options of the create that reach the container: a host directory bound read-write, a tmpfs,
+   * an environment variable, a label, the working directory; exec as another user; a privileged
+   * container with a terminal; stop, then start again as a new container.
+   */
+  static void options(DockerImageName image, Path dir) throws Exception {
+    Files.writeString(dir.resolve("bound.txt"), "from the host\n");
+    try (GenericContainer<?> c = new GenericContainer<>(image).withCommand("sleep", "600")
+        .withFileSystemBind(dir.toString(), "/bound", BindMode.READ_WRITE)
+        .withTmpFs(Map.of("/scratch", "rw,size=1m"))
+        .withEnv("GREETING", "hi there")
+        .withLabel("io.berth.test", "options")
+        .withWorkingDirectory("/bound")) {
+      c.start();
+      ExecResult r = c.execInContainer("sh", "-c",
+          "cat bound.txt; echo $GREETING; pwd; grep ' /scratch ' /proc/mounts | cut -d' ' -f3; echo from inside > written.txt");
+      assertEquals("from the host\nhi there\n/bound\ntmpfs\n", r.getStdout(), r.getStderr());
+      assertEquals("from inside\n", Files.readString(dir.resolve("written.txt")));
+      assertEquals("options", c.getContainerInfo().getConfig().getLabels().get("io.berth.test"));
+      ExecResult nobody = c.execInContainerWithUser("nobody", "id", "-u");
+      assertEquals("65534\n", nobody.getStdout(), nobody.getStderr());
+      String first = c.getContainerId();
+      c.stop();
+      c.start();
+      assertTrue(!first.equals(c.getContainerId()) && c.isRunning(), "a new container after stop and start");
+    }
+    try (GenericContainer<?> c = new GenericContainer<>(image).withCommand("sleep", "600").withPrivilegedMode(true)
+        .withCreateContainerCmdModifier(cmd -> cmd.withTty(true))) {
+      c.start();
+      ExecResult r = c.execInContainer("sh", "-c", "test -w /sys/kernel && echo privileged");
+      assertEquals("privileged\n", r.getStdout(), r.getStderr());
+      assertTrue(c.getContainerInfo().getConfig().getTty());
     }
   }
 

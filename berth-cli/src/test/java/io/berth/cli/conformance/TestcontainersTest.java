@@ -229,6 +229,17 @@ class TestcontainersTest {
   }
 
   @Test
+  void oneShotHealthCheckAndLogConsumerWaits() throws Exception {
+    session("startup");
+  }
+
+  @Test
+  void bindsTmpfsEnvLabelsWorkdirUserAndPrivilegedReachTheContainer() throws Exception {
+    Session s = session("options", Files.createDirectories(scratch.resolve("options")).toString());
+    assertEquals("from inside\n", Files.readString(scratch.resolve("options/written.txt")), s::toString);
+  }
+
+  @Test
   void twoContainersOnANetworkReachEachOtherByAlias() throws Exception {
     Session s = session("network");
     for (String id : s.all("container")) {
