@@ -238,21 +238,30 @@ static int pair_cmp(const void *a, const void *b) {
   return c ? c : strcmp(x->value, y->value);
 }
 
+static void filter_free(filter_t *f) {
+  for (int i = 0; i < f->n; i++) {
+    free(f->pairs[i].key);
+    free(f->pairs[i].value);
+  }
+  free(f->pairs);
+  free(f->canonical);
+}
+
 /* Parses one line of a client into a filter and keeps it unless it is known. 0, or -1 if malformed. */
 static int add_filter(const char *line) {
   filter_t f = {0};
   char *copy = strdup(line);
   char *save = NULL;
-  for (char *part = strtok_r(copy, "&", &save); part; part = strtok_r(NULL, "&", &save)) {
+  int bad = 0;
+  for (char *part = strtok_r(copy, "&", &save); part && !bad; part = strtok_r(NULL, "&", &save)) {
     char *eq = strchr(part, '=');
     char *value = eq ? eq + 1 : part + strlen(part);
     if (eq) {
       *eq = '\0';
     }
     if (url_decode(part) < 0 || url_decode(value) < 0 || *part == '\0') {
-      free(copy);
-      free(f.pairs);
-      return -1;
+      bad = 1;
+      break;
     }
     f.pairs = realloc(f.pairs, sizeof(pair_t) * (f.n + 1));
     f.pairs[f.n].key = strdup(part);
@@ -260,7 +269,8 @@ static int add_filter(const char *line) {
     f.n++;
   }
   free(copy);
-  if (f.n == 0) {
+  if (bad || f.n == 0) {
+    filter_free(&f);
     return -1;
   }
   qsort(f.pairs, f.n, sizeof(pair_t), pair_cmp);
@@ -277,11 +287,13 @@ static int add_filter(const char *line) {
       if (cfg.verbose) {
         logf_("filter already known: %s", line);
       }
+      filter_free(&f);
       return 0;
     }
   }
   if (nfilters == MAX_FILTERS) {
     logf_("too many filters; ignoring %s", line);
+    filter_free(&f);
     return -1;
   }
   filters[nfilters++] = f;
@@ -355,7 +367,7 @@ static int dechunk(const char *in, size_t n, buf_t *out) {
 
 /* Whether raw holds a whole response (by Content-Length or the last chunk; else at EOF). */
 static int response_complete(const buf_t *raw) {
-  char *end = raw->len ? memmem(raw->p, raw->len, "\r\n\r\n", 4) : NULL;
+  char *end = raw->p ? memmem(raw->p, raw->len, "\r\n\r\n", 4) : NULL;
   if (end == NULL) {
     return 0;
   }
@@ -419,7 +431,7 @@ static int http(const char *method, const char *target, response_t *r) {
     }
   }
   close(fd);
-  char *hdr_end = raw.len ? memmem(raw.p, raw.len, "\r\n\r\n", 4) : NULL;
+  char *hdr_end = raw.p ? memmem(raw.p, raw.len, "\r\n\r\n", 4) : NULL;
   if (hdr_end == NULL || strncmp(raw.p, "HTTP/1.", 7)) {
     logf_("%s %s: no HTTP response", method, target);
     free(raw.p);
