@@ -202,7 +202,9 @@ final class ContainerViews {
       } else {
         for (io.berth.engine.ContainerSpec.Attach a : nets) {
           String name = DockerNetworks.dockerName(a.name());
-          out.put(name, DockerNetworks.endpoint(Map.of("Aliases", aliases(c, name, a.aliases()))));
+          Map<String, Object> endpoint = new LinkedHashMap<>();
+          endpoint.put("Aliases", aliases(c, name, a.aliases()));
+          out.put(name, DockerNetworks.endpoint(endpoint));
         }
       }
     }
