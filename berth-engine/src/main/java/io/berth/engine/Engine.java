@@ -1344,7 +1344,7 @@ public final class Engine implements AutoCloseable {
     Libc.closeQuietly(pipe[1]);
     Libc.closeQuietly(devNull);
     java.util.concurrent.CompletableFuture<Integer> exit = java.util.concurrent.CompletableFuture.supplyAsync(
-        () -> Runtime.waitFor(pid), r -> Thread.ofVirtual().start(r));
+        () -> Runtime.waitFor(pid), r -> Thread.ofPlatform().daemon().name("health-wait").start(r));
     StringBuilder out = new StringBuilder();
     byte[] buf = new byte[4096];
     long deadline = System.nanoTime() + h.timeout();
