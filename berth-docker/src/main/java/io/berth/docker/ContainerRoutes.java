@@ -402,7 +402,7 @@ final class ContainerRoutes {
           if (!condition.equals("removed")) {
             return waitResult(lastCode, null);
           }
-          Thread.sleep(20);
+          removeNow(now);
         }
         continue;
       }
@@ -411,6 +411,8 @@ final class ContainerRoutes {
         if (!condition.equals("removed")) {
           return waitResult(lastCode, s.error());
         }
+        removeNow(now);
+        continue;
       }
       if (condition.equals("not-running")) {
         return waitResult(s.exitCode(), s.error());
@@ -418,6 +420,22 @@ final class ContainerRoutes {
       Thread.sleep(50);
     }
     return null;
+  }
+
+  /**
+   * A --rm container whose run ended is removed here, by the wait that the client is blocked on
+   * (docker run --rm waits for removed), rather than when the daemon's monitor comes round to
+   * it; whichever comes first removes it, the other finds it gone.
+   */
+  private void removeNow(Container c) {
+    if (!c.spec().autoRemove()) {
+      return;
+    }
+    try {
+      engine.cleanup(c.id());
+    } catch (EngineException.NotFound e) {
+      // the monitor removed it first
+    }
   }
 
   private int lastDieCode(String id, Instant since) {
