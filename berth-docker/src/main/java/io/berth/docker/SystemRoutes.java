@@ -230,7 +230,8 @@ final class SystemRoutes {
         && f.any("image", v -> v.equals(e.image()) || ImageNames.withTag(v).equals(ImageNames.withTag(e.image())))
         && f.labelsMatch("label", e.attributes())
         && f.any("scope", v -> v.equals("local"))
-        && !(f.has("volume") || f.has("network") || f.has("daemon") || f.has("plugin") || f.has("node")
+        && f.any("network", v -> e.type().equals("network") && (e.id().startsWith(v) || v.equals(e.name())))
+        && !(f.has("volume") || f.has("daemon") || f.has("plugin") || f.has("node")
             || f.has("service") || f.has("secret") || f.has("config"));
   }
 

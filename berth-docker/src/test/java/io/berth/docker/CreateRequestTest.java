@@ -96,7 +96,8 @@ class CreateRequestTest {
         "type=volume,source=named,target=/v", "type=tmpfs,target=/t,tmpfs-size=1048576,tmpfs-mode=1777"), r.spec().mounts());
     assertEquals(List.of("/anon"), r.spec().binds());
     assertNull(r.spec().name());
-    assertEquals("bridge", r.spec().network(), "Docker's default network");
+    assertNull(r.spec().network(), "Docker's default network: Berth's default CNI network");
+    assertEquals(List.of(io.berth.engine.ContainerSpec.Attach.of("berth")), r.spec().networkOptions().networks());
   }
 
   @Test
@@ -114,10 +115,10 @@ class CreateRequestTest {
 
   @Test
   void whatBerthCannotHonourIsRefusedWithItsName() {
-    for (String host : List.of("{\"PortBindings\":{\"80/tcp\":[{\"HostPort\":\"8080\"}]}}", "{\"Links\":[\"a:b\"]}",
-        "{\"Dns\":[\"1.1.1.1\"]}", "{\"PidMode\":\"host\"}", "{\"NetworkMode\":\"container:abc\"}",
+    for (String host : List.of("{\"PortBindings\":{\"http\":[{\"HostPort\":\"8080\"}]}}", "{\"Links\":[\"a:b\"]}",
+        "{\"PidMode\":\"host\"}",
         "{\"LogConfig\":{\"Type\":\"syslog\"}}", "{\"RestartPolicy\":{\"Name\":\"sometimes\"}}",
-        "{\"Mounts\":[{\"Type\":\"npipe\",\"Target\":\"/x\"}]}", "{\"NetworkMode\":\"mynet\"}")) {
+        "{\"Mounts\":[{\"Type\":\"npipe\",\"Target\":\"/x\"}]}")) {
       HttpException e = assertThrows(HttpException.class, () -> parse("{\"Image\":\"busybox\",\"HostConfig\":" + host + "}", null), host);
       assertEquals(400, e.status(), host + ": " + e.getMessage());
     }
@@ -134,5 +135,30 @@ class CreateRequestTest {
     assertEquals(1L << 30, CreateRequest.bytes("1g", "max-size"));
     assertEquals(100, CreateRequest.bytes("100", "max-size"));
     assertThrows(HttpException.class, () -> CreateRequest.bytes("lots", "max-size"));
+  }
+
+  @Test
+  void networksPortsAndResolverOptionsMapOntoTheEngine() {
+    CreateRequest r = parse("{\"Image\":\"b\",\"ExposedPorts\":{\"53/udp\":{}},\"HostConfig\":{\"NetworkMode\":\"front\","
+        + "\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8080\"}],\"443/tcp\":[{\"HostPort\":\"\"}]},"
+        + "\"PublishAllPorts\":true,\"Dns\":[\"10.0.0.53\"],\"DnsSearch\":[\"example.test\"],\"ExtraHosts\":[\"db:10.1.2.3\"]},"
+        + "\"NetworkingConfig\":{\"EndpointsConfig\":{\"front\":{\"Aliases\":[\"www\"],\"IPAMConfig\":{\"IPv4Address\":\"10.78.9.9\"}},"
+        + "\"back\":{\"Aliases\":[\"api\"]}}}}", null);
+    io.berth.engine.ContainerSpec.NetworkOptions o = r.spec().networkOptions();
+    assertNull(r.spec().network());
+    assertEquals(List.of(new io.berth.engine.ContainerSpec.Attach("front", List.of("www"), "10.78.9.9", null),
+        new io.berth.engine.ContainerSpec.Attach("back", List.of("api"), null, null)), o.networks());
+    assertEquals(List.of("127.0.0.1:8080:80/tcp", "443/tcp"), o.publish());
+    assertTrue(o.publishAll());
+    assertEquals(List.of("53/udp"), o.expose());
+    assertEquals(List.of("10.0.0.53"), o.dns());
+    assertEquals(List.of("example.test"), o.dnsSearch());
+    assertEquals(List.of("db:10.1.2.3"), o.addHosts());
+    CreateRequest shared = parse("{\"Image\":\"b\",\"HostConfig\":{\"NetworkMode\":\"container:abc\"}}", null);
+    assertEquals("container:abc", shared.spec().network());
+    assertEquals(List.of(), shared.spec().networkOptions().networks());
+    CreateRequest host = parse("{\"Image\":\"b\",\"HostConfig\":{\"NetworkMode\":\"host\",\"PortBindings\":{\"80/tcp\":[{}]}}}", null);
+    assertEquals("host", host.spec().network());
+    assertEquals(List.of(), host.spec().networkOptions().publish(), "dockerd ignores ports on the host's network");
   }
 }

@@ -638,6 +638,7 @@ public final class Engine implements AutoCloseable {
       ContainerState.NetAttachment done = fromResult(pending, r, ifName);
       store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(done))));
       joined.add(done);
+      emitNetwork(n, "connect", ctr);
     }
     return joined;
   }
@@ -712,6 +713,7 @@ public final class Engine implements AutoCloseable {
         if (n.isPresent()) {
           networks.detach(n.get(), runtimeConf(id, 0, a.ifName(), spec,
               a.ifName().equals("eth0") ? ns.ports() : List.of(), n.get()));
+          emitNetwork(n.get(), "disconnect", ctr);
         }
         store.update(id, c -> c.withState(c.state().withNet(c.state().netState().without(a.network()))));
       } catch (EngineException e) {

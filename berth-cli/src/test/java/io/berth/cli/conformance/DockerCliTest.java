@@ -752,6 +752,7 @@ class DockerCliTest {
 
   @Test
   void networksPublishedPortsAndNamesThroughTheDockerCli() throws Exception {
+    long since = Instant.now().getEpochSecond() - 1;
     ok("network", "create", "--subnet", "10.78.241.0/24", "--label", "purpose=docker-test", "dnet1");
     try {
       assertEquals("dnet1\n", ok("network", "ls", "--filter", "label=purpose=docker-test", "--format", "{{.Name}}"));
@@ -789,6 +790,10 @@ class DockerCliTest {
       docker("network", "rm", "dnet1");
     }
     assertFalse(ok("network", "ls", "--format", "{{.Name}}").contains("dnet1"));
+    String events = ok("events", "--since", Long.toString(since), "--until", Long.toString(Instant.now().getEpochSecond() + 1),
+        "--filter", "type=network", "--filter", "network=dnet1", "--format", "{{.Action}}");
+    assertEquals(List.of("create", "connect", "disconnect", "destroy"),
+        events.lines().distinct().toList(), events);
   }
 
   static Result compose(Path file, String... args) throws Exception {
