@@ -21,14 +21,48 @@ import java.util.function.Consumer;
  * pulled one.
  */
 public final class ImagePusher {
+  /** What happens to each blob, for a caller that shows progress per layer (as Docker's push does). */
+  public interface Events {
+    /** Every blob of the image, config first, before any is checked. */
+    default void preparing(Descriptor blob) {}
+
+    default void exists(Descriptor blob) {}
+
+    default void mounted(Descriptor blob, String fromRepository) {}
+
+    /** Bytes of the blob read for the upload so far; called as they go, the last time with the blob's size. */
+    default void uploading(Descriptor blob, long sent) {}
+
+    default void uploaded(Descriptor blob) {}
+  }
+
   private final RegistryClient client;
   private final ContentStore store;
-  private final Consumer<String> progress;
+  private final Events events;
 
   public ImagePusher(RegistryClient client, ContentStore store, Consumer<String> progress) {
+    this(client, store, new Events() {
+      @Override
+      public void exists(Descriptor d) {
+        progress.accept("Blob " + d.digest().shortHex() + " exists");
+      }
+
+      @Override
+      public void mounted(Descriptor d, String from) {
+        progress.accept("Blob " + d.digest().shortHex() + " mounted from " + from);
+      }
+
+      @Override
+      public void uploaded(Descriptor d) {
+        progress.accept("Copied blob " + d.digest().shortHex());
+      }
+    });
+  }
+
+  public ImagePusher(RegistryClient client, ContentStore store, Events events) {
     this.client = client;
     this.store = store;
-    this.progress = progress;
+    this.events = events;
   }
 
   /**
@@ -46,6 +80,9 @@ public final class ImagePusher {
       blobs.add(manifest.config());
       blobs.addAll(manifest.layers());
       for (Descriptor d : blobs) {
+        events.preparing(d);
+      }
+      for (Descriptor d : blobs) {
         pushBlob(d, destination, source);
       }
       String mediaType = manifest.mediaType() != null ? manifest.mediaType() : MediaTypes.OCI_MANIFEST;
@@ -61,19 +98,49 @@ public final class ImagePusher {
   private void pushBlob(Descriptor d, ImageReference dst, ImageReference src) throws IOException {
     String digest = d.digest().toString();
     if (client.blobExists(dst.registry(), dst.repository(), digest)) {
-      progress.accept("Blob " + d.digest().shortHex() + " exists");
+      events.exists(d);
       return;
     }
     if (src != null
         && src.registry().equals(dst.registry())
         && !src.repository().equals(dst.repository())
         && client.mountBlob(dst.registry(), dst.repository(), digest, src.repository())) {
-      progress.accept("Blob " + d.digest().shortHex() + " mounted from " + src.repository());
+      events.mounted(d, src.repository());
       return;
     }
-    try (InputStream in = store.open(d.digest())) {
+    try (InputStream in = new CountingInput(store.open(d.digest()), n -> events.uploading(d, n))) {
       client.putBlob(dst.registry(), dst.repository(), digest, d.size(), in, d.size() > 16L << 20);
     }
-    progress.accept("Copied blob " + d.digest().shortHex());
+    events.uploaded(d);
+  }
+
+  /** Reports the bytes read through it. */
+  private static final class CountingInput extends java.io.FilterInputStream {
+    private final java.util.function.LongConsumer sent;
+    private long count;
+
+    CountingInput(InputStream in, java.util.function.LongConsumer sent) {
+      super(in);
+      this.sent = sent;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        sent.accept(++count);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+        sent.accept(count);
+      }
+      return n;
+    }
   }
 }

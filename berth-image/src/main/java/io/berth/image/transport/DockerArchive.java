@@ -11,6 +11,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,13 +34,11 @@ public final class DockerArchive {
   public static void write(ContentStore store, List<ImageRef> images, Path tarFile) {
     String where = "docker-archive " + tarFile;
     try {
-      List<LayoutPlan.StoredImage> stored = new ArrayList<>();
-      for (ImageRef image : images) {
-        stored.add(LayoutPlan.StoredImage.load(store, image.manifestDigest(), where));
-      }
+      List<LayoutPlan.StoredImage> stored = load(store, images, where);
+      Path dir = tarFile.toAbsolutePath().getParent();
       AtomicFile.write(tarFile, out -> {
         try (TarWriter tar = new TarWriter(out)) {
-          writeImages(store, images, stored, tar, tarFile, where);
+          writeImages(store, images, stored, tar, dir, where);
         }
       });
     } catch (IOException e) {
@@ -47,10 +46,40 @@ public final class DockerArchive {
     }
   }
 
+  /**
+   * Streams the archive to {@code out} (as {@code docker save} does to its client), each layer
+   * decompressed into a temporary file in {@code tempDir} first, since a tar member's size comes
+   * before its bytes. Every image is checked to be in the store before the first byte is written.
+   * {@code out} is finished as a tar but not closed.
+   */
+  public static void write(ContentStore store, List<ImageRef> images, OutputStream out, Path tempDir) {
+    String where = "docker-archive stream";
+    try {
+      List<LayoutPlan.StoredImage> stored = load(store, images, where);
+      TarWriter tar = new TarWriter(out);
+      writeImages(store, images, stored, tar, tempDir, where);
+      tar.finish();
+    } catch (IOException e) {
+      throw new TransportException(where + ": cannot write: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<LayoutPlan.StoredImage> load(ContentStore store, List<ImageRef> images, String where)
+      throws IOException {
+    List<LayoutPlan.StoredImage> stored = new ArrayList<>();
+    for (ImageRef image : images) {
+      stored.add(LayoutPlan.StoredImage.load(store, image.manifestDigest(), where));
+    }
+    return stored;
+  }
+
   private static void writeImages(ContentStore store, List<ImageRef> images, List<LayoutPlan.StoredImage> stored,
-      TarWriter tar, Path tarFile, String where) throws IOException {
+      TarWriter tar, Path tempDir, String where) throws IOException {
     Set<String> written = new HashSet<>();
     List<Map<String, Object>> manifest = new ArrayList<>();
+    // The legacy "repositories" file: repository -> tag -> top layer's directory, which older
+    // loaders (and docker load before 1.10) read when manifest.json is missing.
+    Map<String, Map<String, String>> repositories = new LinkedHashMap<>();
     for (int i = 0; i < images.size(); i++) {
       LayoutPlan.StoredImage image = stored.get(i);
       List<Digest> diffIds = image.config().diffIds();
@@ -68,23 +97,36 @@ public final class DockerArchive {
         String name = diffIds.get(l).hex() + "/layer.tar";
         if (written.add(name)) {
           tar.directory(diffIds.get(l).hex());
-          writeLayer(store, layers.get(l), diffIds.get(l), name, tar, tarFile, where);
+          writeLayer(store, layers.get(l), diffIds.get(l), name, tar, tempDir, where);
         }
         layerNames.add(name);
       }
+      List<String> tags = images.get(i).names().stream().filter(n -> !n.contains("@")).toList();
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("Config", configName);
-      entry.put("RepoTags", images.get(i).names().stream().filter(n -> !n.contains("@")).toList());
+      entry.put("RepoTags", tags);
       entry.put("Layers", layerNames);
       manifest.add(entry);
+      if (!diffIds.isEmpty()) {
+        for (String tag : tags) {
+          int colon = tag.lastIndexOf(':');
+          if (colon > tag.lastIndexOf('/')) {
+            repositories.computeIfAbsent(tag.substring(0, colon), k -> new LinkedHashMap<>())
+                .put(tag.substring(colon + 1), diffIds.getLast().hex());
+          }
+        }
+      }
     }
     tar.file("manifest.json", ImageJson.mapper().writeValueAsBytes(manifest));
+    if (!repositories.isEmpty()) {
+      tar.file("repositories", ImageJson.mapper().writeValueAsBytes(repositories));
+    }
   }
 
   /** A tar member needs its size up front, so the layer is decompressed to a temporary file first. */
   private static void writeLayer(ContentStore store, Descriptor layer, Digest diffId, String name,
-      TarWriter tar, Path tarFile, String where) throws IOException {
-    Path temp = Files.createTempFile(tarFile.toAbsolutePath().getParent(), ".layer-", ".tar");
+      TarWriter tar, Path tempDir, String where) throws IOException {
+    Path temp = Files.createTempFile(tempDir, ".layer-", ".tar");
     try {
       Digest actual;
       try (InputStream in = decompressed(store.open(layer.digest()), layer.mediaType(), where);

@@ -50,6 +50,12 @@ final class TarWriter implements Closeable {
     return entry;
   }
 
+  /** Writes the end-of-archive blocks without closing the stream underneath. */
+  void finish() throws IOException {
+    tar.finish();
+    tar.flush();
+  }
+
   @Override
   public void close() throws IOException {
     tar.finish();
