@@ -26,7 +26,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The image routes: pull (create), list, inspect, history, tag, remove, prune; build and the others say they are not served. */
+/**
+ * The image routes: pull (create), list, inspect, history, tag, remove, prune; save and load are
+ * {@link ImageArchiveRoutes}, push and login {@link RegistryRoutes}; build and the others say they
+ * are not served.
+ */
 final class ImageRoutes {
   static final Set<String> LIST_FILTERS = Set.of("before", "dangling", "label", "reference", "since", "until");
 
@@ -50,25 +54,15 @@ final class ImageRoutes {
         .get("/images/search", req -> {
           throw DockerErrors.notImplemented("searching a registry is not supported by Berth");
         })
-        .get("/images/get", req -> {
-          throw DockerErrors.notImplemented("docker save is not served by this Berth daemon yet; use berth save");
-        })
-        .post("/images/load", req -> {
-          throw DockerErrors.notImplemented("docker load is not served by this Berth daemon yet; use berth load");
-        })
         .post("/commit", req -> {
           throw DockerErrors.notImplemented("committing a container to an image is not supported by Berth");
         })
         .get("/images/{name*}/json", req -> Response.json(200, inspect(image(req.param("name")))))
         .get("/images/{name*}/history", req -> Response.json(200, history(image(req.param("name")))))
-        .get("/images/{name*}/get", req -> {
-          throw DockerErrors.notImplemented("docker save is not served by this Berth daemon yet; use berth save");
-        })
-        .post("/images/{name*}/push", req -> {
-          throw DockerErrors.notImplemented("docker push is not served by this Berth daemon yet; use berth push");
-        })
         .post("/images/{name*}/tag", this::tag)
         .delete("/images/{name*}", this::remove);
+    new ImageArchiveRoutes(api).register(r);
+    new RegistryRoutes(api).register(r);
   }
 
   private ImageRecord image(String name) {
@@ -249,6 +243,7 @@ final class ImageRoutes {
     } catch (RuntimeException e) {
       throw HttpException.badRequest("invalid platform \"" + platform + "\": " + e.getMessage());
     }
+    io.berth.image.registry.Credentials credentials = RegistryAuthHeader.of(r).credentials();
     String display = ImageNames.familiar(ref.toString());
     Optional<ImageRecord> before = api.engine.images().find(ref.toString());
     return Response.stream(200, "application/json", chunks -> {
@@ -257,7 +252,10 @@ final class ImageRoutes {
           ref.reference()));
       ImageRecord img;
       try {
-        img = platform == null || platform.isEmpty()
+        // The client's credentials, when it sent some, are for that registry: no fallback to the
+        // local busybox then, whose use would hide that they were refused.
+        img = credentials != null ? api.engine.images().pull(ref, true, matcher, credentials, progress)
+            : platform == null || platform.isEmpty()
             ? api.engine.images().pullOrLocal(ref.toString(), true, progress)
             : api.engine.images().pull(ref, true, matcher, progress);
       } catch (RuntimeException e) {

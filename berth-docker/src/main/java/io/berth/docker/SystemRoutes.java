@@ -37,11 +37,7 @@ final class SystemRoutes {
         .get("/version", req -> Response.json(200, version()))
         .get("/info", req -> Response.json(200, info()))
         .get("/events", this::events)
-        .get("/system/df", req -> Response.json(200, df()))
-        .post("/auth", req -> {
-          throw DockerErrors.notImplemented("docker login through Berth is not supported yet; use berth login,"
-              + " whose credentials Berth's pulls use");
-        });
+        .get("/system/df", req -> Response.json(200, df()));
   }
 
   private Response ping(Request r) {

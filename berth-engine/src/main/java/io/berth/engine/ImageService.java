@@ -7,6 +7,7 @@ import io.berth.image.meta.ImageRecord;
 import io.berth.image.pull.ImagePuller;
 import java.util.function.Consumer;
 import io.berth.image.pull.PulledImage;
+import io.berth.image.registry.Credentials;
 import io.berth.image.registry.ImageReference;
 import io.berth.image.registry.RegistriesConf;
 import io.berth.image.registry.RegistryClient;
@@ -135,9 +136,22 @@ public final class ImageService implements AutoCloseable {
    */
   public ImageRecord pull(ImageReference ref, boolean tlsVerify, PlatformMatcher platform,
       Consumer<ImagePuller.Progress> progress) {
+    return pull(ref, tlsVerify, platform, null, progress);
+  }
+
+  /**
+   * As {@link #pull(ImageReference, boolean, PlatformMatcher, Consumer)}, with {@code credentials}
+   * (may be null) for {@code ref}'s registry, as a client hands them over (Docker's
+   * X-Registry-Auth): they win over the auth files.
+   */
+  public ImageRecord pull(ImageReference ref, boolean tlsVerify, PlatformMatcher platform, Credentials credentials,
+      Consumer<ImagePuller.Progress> progress) {
     RegistryConfig config = registries.apply(RegistryConfig.defaults());
     if (!tlsVerify) {
       config = config.withInsecureRegistry(ref.registry());
+    }
+    if (credentials != null) {
+      config = config.withCredentials(ref.registry(), credentials);
     }
     ContentStore store = store();
     Snapshotter snaps = snapshots();
