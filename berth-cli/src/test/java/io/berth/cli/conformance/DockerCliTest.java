@@ -851,4 +851,166 @@ class DockerCliTest {
     assertFalse(ok("network", "ls", "--format", "{{.Name}}").contains("bt_front"));
     assertFalse(ok("volume", "ls", "--format", "{{.Name}}").contains("bt_webdata"));
   }
+
+  // ---- save, load, push, login ----
+
+  @Test
+  void saveRmiLoadAndRunThenSaveTwoThroughAPipeAndRefuseBadArchives() throws Exception {
+    ok("pull", pushed);
+    String id = json(ok("image", "inspect", pushed)).get(0).get("Id").asText();
+    Path file = scratch.resolve("saved.tar");
+    try {
+      Result save = docker("save", pushed, "-o", file.toString());
+      assertEquals(0, save.code(), save::toString);
+      List<String> members = run(List.of("tar", "tf", file.toString()), "").out().lines().toList();
+      assertTrue(members.contains("manifest.json") && members.contains("repositories")
+          && members.contains(id.substring(7) + ".json"), members.toString());
+      assertEquals(2, members.stream().filter(m -> m.endsWith("/layer.tar")).count(), members.toString());
+      JsonNode manifest = json(run(List.of("tar", "xOf", file.toString(), "manifest.json"), "").out());
+      assertEquals(pushed, manifest.get(0).get("RepoTags").get(0).asText(), manifest.toString());
+
+      Result rmi = docker("rmi", pushed);
+      assertTrue(rmi.out().contains("Deleted: " + id), rmi::toString);
+      assertEquals(1, docker("image", "inspect", pushed).code(), "gone before the load");
+      Result load = docker("load", "-i", file.toString());
+      assertEquals(0, load.code(), load::toString);
+      assertEquals("Loaded image: " + pushed + "\n", load.out());
+      assertEquals(id, json(ok("image", "inspect", pushed)).get(0).get("Id").asText(), "the same image ID");
+      Result run = docker("run", "--rm", pushed);
+      assertEquals(0, run.code(), run::toString);
+      assertEquals("hi from the registry\n", run.out(), "the loaded image's layers and config");
+
+      // two images through a pipe, as "docker save a b | docker load" is typed
+      Result piped = run(List.of("sh", "-c", "docker save " + pushed + " localhost/busybox:latest | docker load"), "");
+      assertEquals(0, piped.code(), piped::toString);
+      assertTrue(piped.out().contains("Loaded image: " + pushed + "\n")
+          && piped.out().contains("Loaded image: localhost/busybox:latest\n"), piped.out());
+      // by ID: no name in the archive, and Docker's line for an image without one
+      Result byId = run(List.of("sh", "-c", "docker save " + id.substring(7, 19) + " | docker load"), "");
+      assertEquals("Loaded image ID: " + id + "\n", byId.out(), byId::toString);
+      Result missing = docker("save", "no-such-image:1", "-o", scratch.resolve("none.tar").toString());
+      assertNotEquals(0, missing.code());
+      assertTrue(missing.err().contains("No such image: no-such-image:1"), missing.err());
+      assertFalse(Files.exists(scratch.resolve("none.tar")), "no file for a failed save");
+
+      // bad archives: a clear error, no image, and the daemon goes on
+      int images = ok("images", "-q", "--no-trunc").lines().toList().size();
+      Path truncated = scratch.resolve("truncated.tar");
+      Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(file), (int) Files.size(file) / 2));
+      Result cut = docker("load", "-i", truncated.toString());
+      assertNotEquals(0, cut.code(), cut::toString);
+      assertTrue(cut.err().contains("Truncated TAR archive") || cut.err().contains("truncated"), cut.err());
+      Path hostile = scratch.resolve("hostile.tar");
+      try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(hostile))) {
+        for (String name : List.of("../../escaped", "manifest.json")) {
+          byte[] content = name.equals("manifest.json") ? "[]".getBytes(StandardCharsets.UTF_8) : new byte[] {'x'};
+          var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name, true);
+          entry.setSize(content.length);
+          tar.putArchiveEntry(entry);
+          tar.write(content);
+          tar.closeArchiveEntry();
+        }
+      }
+      Result escape = docker("load", "-i", hostile.toString());
+      assertNotEquals(0, escape.code(), escape::toString);
+      assertTrue(escape.err().contains("\"../../escaped\" points outside the archive"), escape.err());
+      Result junk = dockerIn("this is not a tar archive, not even close", "load");
+      assertNotEquals(0, junk.code(), junk::toString);
+      assertTrue(junk.err().contains("is it an image archive?") || junk.err().contains("not a readable tar"), junk.err());
+      assertEquals(images, ok("images", "-q", "--no-trunc").lines().toList().size(), "no image from a bad archive");
+      assertEquals("200", curl("-o", "/dev/null", "-w", "%{http_code}", "http://d/_ping").out());
+    } finally {
+      docker("rmi", pushed);
+    }
+  }
+
+  @Test
+  void pushToTheLocalRegistryThenRmiAndPullBack() throws Exception {
+    String target = registry.host() + "/pushed/bb:v1";
+    ok("pull", pushed);
+    ok("tag", pushed, target);
+    ok("rmi", pushed); // only the name: the image stays under target
+    try {
+      Result push = docker("push", target);
+      assertEquals(0, push.code(), push::toString);
+      assertTrue(push.out().startsWith("The push refers to repository [" + registry.host() + "/pushed/bb]"), push.out());
+      assertTrue(push.out().contains(": Pushed"), push.out());
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("v1: digest: (sha256:[0-9a-f]{64}) size: (\\d+)").matcher(push.out());
+      assertTrue(m.find(), push.out());
+      try (RegistryClient client = new RegistryClient(RegistryConfig.defaults().withAuthFiles(AuthFiles.none(base.resolve("auth.json"))))) {
+        assertEquals(m.group(1), client.headManifest(ImageReference.parse(target), List.of()).orElseThrow(),
+            "the registry has the manifest the push reported");
+      }
+      Result again = docker("push", target);
+      assertEquals(0, again.code(), again::toString);
+      assertTrue(again.out().contains(": Layer already exists") && !again.out().contains(": Pushed"), again.out());
+
+      Result rmi = docker("rmi", target);
+      assertTrue(rmi.out().contains("Deleted: sha256:"), rmi::toString);
+      Result pull = docker("pull", target);
+      assertEquals(0, pull.code(), pull::toString);
+      assertTrue(pull.out().contains("Digest: " + m.group(1)), pull.out());
+      Result run = docker("run", "--rm", target);
+      assertEquals("hi from the registry\n", run.out(), run::toString);
+
+      Result nowhere = docker("push", "127.0.0.1:1/nowhere/bb:v1");
+      assertNotEquals(0, nowhere.code(), "no image of that name: " + nowhere);
+      assertTrue(nowhere.err().contains("An image does not exist locally with the tag: 127.0.0.1:1/nowhere/bb"), nowhere.err());
+      ok("tag", target, "127.0.0.1:1/nowhere/bb:v1");
+      Result unreachable = docker("push", "127.0.0.1:1/nowhere/bb:v1");
+      assertNotEquals(0, unreachable.code(), unreachable::toString);
+      assertTrue(unreachable.err().contains("127.0.0.1:1") && unreachable.err().contains("unreachable"), unreachable.err());
+    } finally {
+      docker("rmi", "127.0.0.1:1/nowhere/bb:v1");
+      docker("rmi", target);
+    }
+  }
+
+  @Test
+  void loginPushAndPullAgainstARegistryWithBasicAuth() throws Exception {
+    Path dir = Files.createDirectories(base.resolve("authreg"));
+    Path htpasswd = dir.resolve("htpasswd");
+    io.berth.image.registry.Htpasswd.write(htpasswd, Map.of("alice", "s3cret"));
+    try (LocalRegistry secured = LocalRegistry.start(dir.resolve("registry"), """
+        auth:
+          htpasswd:
+            realm: berth-test
+            path: %s
+        """.formatted(htpasswd))) {
+      String target = secured.host() + "/private/bb:1";
+      ok("pull", pushed);
+      ok("tag", pushed, target);
+      try {
+        Result anonymous = docker("push", target);
+        assertNotEquals(0, anonymous.code(), anonymous::toString);
+        assertTrue(anonymous.err().contains("401"), "the registry's refusal: " + anonymous.err());
+
+        Result wrong = docker("login", secured.host(), "-u", "alice", "-p", "wrong");
+        assertNotEquals(0, wrong.code(), wrong::toString);
+        assertTrue(wrong.err().contains("login attempt to " + secured.host() + "/v2/ failed with status: 401 Unauthorized"),
+            wrong.err());
+        Result login = dockerIn("s3cret\n", "login", secured.host(), "-u", "alice", "--password-stdin");
+        assertEquals(0, login.code(), login::toString);
+        assertTrue(login.out().contains("Login Succeeded"), login.out());
+
+        Result push = docker("push", target);
+        assertEquals(0, push.code(), push::toString);
+        assertTrue(push.out().contains("1: digest: sha256:"), push.out());
+        ok("rmi", target);
+        Result pull = docker("pull", target);
+        assertEquals(0, pull.code(), pull::toString);
+        assertEquals("hi from the registry\n", docker("run", "--rm", target).out());
+
+        ok("logout", secured.host());
+        ok("rmi", target);
+        Result refused = docker("pull", target);
+        assertNotEquals(0, refused.code(), "without the login the daemon has no credentials: " + refused);
+        assertTrue(refused.err().contains("401"), refused.err());
+      } finally {
+        docker("rmi", target);
+        docker("rmi", pushed);
+        docker("logout", secured.host());
+      }
+    }
+  }
 }
