@@ -138,7 +138,7 @@ class CreateRequestTest {
   }
 
   @Test
-  void networksPortsAndResolverOptionsMapOntoTheEngine() {
+  void networksPortsAndResolverOptionsMapOntoTheEngine() throws Exception {
     CreateRequest r = parse("{\"Image\":\"b\",\"ExposedPorts\":{\"53/udp\":{}},\"HostConfig\":{\"NetworkMode\":\"front\","
         + "\"PortBindings\":{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"8080\"}],\"443/tcp\":[{\"HostPort\":\"\"}]},"
         + "\"PublishAllPorts\":true,\"Dns\":[\"10.0.0.53\"],\"DnsSearch\":[\"example.test\"],\"ExtraHosts\":[\"db:10.1.2.3\"]},"
