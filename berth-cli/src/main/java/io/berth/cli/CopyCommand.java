@@ -87,59 +87,11 @@ final class CopyCommand {
    * ".." stopping at root; the last component followed only when {@code followLast}.
    */
   static Path inRoot(Path root, String path, boolean followLast) {
-    Deque<String> todo = new ArrayDeque<>();
-    for (String c : path.split("/")) {
-      if (!c.isEmpty()) {
-        todo.addLast(c);
-      }
+    try {
+      return io.berth.engine.ContainerPaths.resolve(root, path, followLast);
+    } catch (IllegalArgumentException e) {
+      throw new EngineException("cp: " + e.getMessage());
     }
-    Deque<String> done = new ArrayDeque<>();
-    int links = 0;
-    while (!todo.isEmpty()) {
-      String c = todo.removeFirst();
-      if (c.equals(".")) {
-        continue;
-      }
-      if (c.equals("..")) {
-        if (!done.isEmpty()) {
-          done.removeLast();
-        }
-        continue;
-      }
-      Path here = join(root, done).resolve(c);
-      boolean last = todo.isEmpty();
-      if (Files.isSymbolicLink(here) && (!last || followLast)) {
-        if (++links > 40) {
-          throw new EngineException("cp: too many levels of symbolic links in " + path);
-        }
-        String target;
-        try {
-          target = Files.readSymbolicLink(here).toString();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        if (target.startsWith("/")) {
-          done.clear();
-        }
-        String[] parts = target.split("/");
-        for (int i = parts.length - 1; i >= 0; i--) {
-          if (!parts[i].isEmpty()) {
-            todo.addFirst(parts[i]);
-          }
-        }
-        continue;
-      }
-      done.addLast(c);
-    }
-    return join(root, done);
-  }
-
-  private static Path join(Path root, Deque<String> parts) {
-    Path p = root;
-    for (String s : parts) {
-      p = p.resolve(s);
-    }
-    return p;
   }
 
   /** docker cp's rule: into an existing directory under the source's name, else to the name given. */

@@ -72,7 +72,7 @@ final class ArchiveRoutes {
     Container c = api.container(r.param("id"));
     String path = pathParam(r);
     String stat = api.engine.withRootfs(c.id(), root -> {
-      Path p = ContainerPaths.resolve(root, path, false);
+      Path p = io.berth.engine.ContainerPaths.resolve(root, path, false);
       if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
         throw notFound(path, c);
       }
@@ -90,7 +90,7 @@ final class ArchiveRoutes {
     String stat;
     try {
       stat = api.engine.withRootfs(c.id(), root -> {
-        Path p = ContainerPaths.resolve(root, path, false);
+        Path p = io.berth.engine.ContainerPaths.resolve(root, path, false);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
           throw notFound(path, c);
         }
@@ -126,7 +126,7 @@ final class ArchiveRoutes {
     boolean noOverwriteDirNonDir = r.queryBool("noOverwriteDirNonDir", false);
     byte[] body = r.body();
     api.engine.withRootfs(c.id(), root -> {
-      Path dir = ContainerPaths.resolve(root, path, true);
+      Path dir = io.berth.engine.ContainerPaths.resolve(root, path, true);
       if (!Files.exists(dir)) {
         throw notFound(path, c);
       }
@@ -157,7 +157,7 @@ final class ArchiveRoutes {
       String link = "";
       if (Files.isSymbolicLink(p)) {
         // What the link leads to, as a path in the container.
-        Path target = ContainerPaths.resolve(root, asked, true);
+        Path target = io.berth.engine.ContainerPaths.resolve(root, asked, true);
         link = "/" + root.relativize(target);
       }
       s.put("linkTarget", link);
@@ -268,7 +268,7 @@ final class ArchiveRoutes {
         if (name.isEmpty() || name.equals("./") || name.equals(".")) {
           continue;
         }
-        Path target = ContainerPaths.resolve(root, dir + "/" + name, false);
+        Path target = io.berth.engine.ContainerPaths.resolve(root, dir + "/" + name, false);
         if (target.equals(root)) {
           continue;
         }
@@ -298,7 +298,7 @@ final class ArchiveRoutes {
           if (e.isSymbolicLink()) {
             Files.createSymbolicLink(target, Path.of(e.getLinkName()));
           } else if (e.isLink()) {
-            Path source = ContainerPaths.resolve(root, dir + "/" + e.getLinkName(), false);
+            Path source = io.berth.engine.ContainerPaths.resolve(root, dir + "/" + e.getLinkName(), false);
             Files.createLink(target, source);
             continue; // shares the other entry's metadata
           } else if (e.isFile()) {

@@ -345,13 +345,7 @@ final class ContainerRoutes {
     if (name == null || name.isEmpty()) {
       throw HttpException.badRequest("Neither old nor new names may be empty");
     }
-    try {
-      engine.rename(c.id(), name.startsWith("/") ? name.substring(1) : name);
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    HttpException.badRequestOnRefusal(() -> engine.rename(c.id(), name.startsWith("/") ? name.substring(1) : name));
     return Response.status(204);
   }
 

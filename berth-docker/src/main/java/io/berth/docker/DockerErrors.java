@@ -18,17 +18,7 @@ final class DockerErrors {
   private DockerErrors() {}
 
   static Response response(Exception e) {
-    int status = switch (e) {
-      case HttpException h -> h.status();
-      case EngineException.NotFound n -> 404;
-      case EngineException.Conflict c -> 409;
-      case ImageNotFoundException n -> 404;
-      case ImageInUseException c -> 409;
-      case AmbiguousImageException a -> 400;
-      case InvalidSpecException bad -> 400;
-      case IllegalArgumentException bad -> 400;
-      default -> 500;
-    };
+    int status = io.berth.server.BerthApi.status(e);
     return Response.json(status, Map.of("message", message(e)));
   }
 

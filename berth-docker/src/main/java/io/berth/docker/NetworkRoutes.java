@@ -156,15 +156,10 @@ final class NetworkRoutes {
     }
     Map<String, String> labels = new LinkedHashMap<>();
     b.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
-    Networks.Network n;
-    try {
-      n = engine.createNetwork(new Networks.CreateOptions(name, emptyToNull(subnet), emptyToNull(gateway),
-          b.path("Internal").asBoolean(false), labels));
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    String s = subnet;
+    String g = gateway;
+    Networks.Network n = HttpException.badRequestOnRefusal(() -> engine.createNetwork(new Networks.CreateOptions(name,
+        emptyToNull(s), emptyToNull(g), b.path("Internal").asBoolean(false), labels)));
     return Response.json(201, Map.of("Id", n.id(), "Warning", ""));
   }
 

@@ -96,13 +96,9 @@ final class VolumeRoutes {
       new java.security.SecureRandom().nextBytes(id);
       name = HexFormat.of().formatHex(id);
     }
-    try {
-      return Response.json(201, volume(api.engine.volumes().create(name, CreateRequest.stringMap(b, "Labels"), anonymous), -1));
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    String n = name;
+    return Response.json(201, volume(HttpException.badRequestOnRefusal(
+        () -> api.engine.volumes().create(n, CreateRequest.stringMap(b, "Labels"), anonymous)), -1));
   }
 
   private Response remove(Request r) {

@@ -96,13 +96,13 @@ class SmallPartsTest {
     Files.writeString(root.resolve("etc/passwd"), "x");
     Files.createSymbolicLink(root.resolve("escape"), Path.of("/etc"));
     Files.createSymbolicLink(root.resolve("up"), Path.of("../../.."));
-    assertEquals(root.resolve("etc/passwd"), ContainerPaths.resolve(root, "/escape/passwd", false), "an absolute link starts at the root");
-    assertEquals(root.resolve("etc"), ContainerPaths.resolve(root, "/up/etc", false), ".. stops at the root");
-    assertEquals(root.resolve("etc"), ContainerPaths.resolve(root, "../../../etc", false));
-    assertEquals(root.resolve("escape"), ContainerPaths.resolve(root, "/escape", false), "the last link is not followed");
-    assertEquals(root.resolve("etc"), ContainerPaths.resolve(root, "/escape", true));
+    assertEquals(root.resolve("etc/passwd"), io.berth.engine.ContainerPaths.resolve(root, "/escape/passwd", false), "an absolute link starts at the root");
+    assertEquals(root.resolve("etc"), io.berth.engine.ContainerPaths.resolve(root, "/up/etc", false), ".. stops at the root");
+    assertEquals(root.resolve("etc"), io.berth.engine.ContainerPaths.resolve(root, "../../../etc", false));
+    assertEquals(root.resolve("escape"), io.berth.engine.ContainerPaths.resolve(root, "/escape", false), "the last link is not followed");
+    assertEquals(root.resolve("etc"), io.berth.engine.ContainerPaths.resolve(root, "/escape", true));
     Files.createSymbolicLink(root.resolve("loop"), Path.of("/loop"));
-    assertThrows(IllegalArgumentException.class, () -> ContainerPaths.resolve(root, "/loop/x", false));
+    assertThrows(IllegalArgumentException.class, () -> io.berth.engine.ContainerPaths.resolve(root, "/loop/x", false));
     for (String link : List.of("escape", "up", "loop")) {
       Files.delete(root.resolve(link)); // links out of the temporary directory worry JUnit's cleanup
     }

@@ -129,14 +129,9 @@ public final class BerthApi {
   private Response createNetwork(Request r) {
     JsonNode b = body(r, JsonNode.class);
     Map<String, String> labels = labels(b);
-    try {
-      return Response.json(201, network(engine.createNetwork(new io.berth.engine.Networks.CreateOptions(
-          required(b, "Name"), text(b, "Subnet"), text(b, "Gateway"), b.path("Internal").asBoolean(false), labels))));
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    return Response.json(201, network(HttpException.badRequestOnRefusal(() -> engine.createNetwork(
+        new io.berth.engine.Networks.CreateOptions(required(b, "Name"), text(b, "Subnet"), text(b, "Gateway"),
+            b.path("Internal").asBoolean(false), labels)))));
   }
 
   private static Map<String, String> labels(JsonNode b) {
@@ -155,18 +150,27 @@ public final class BerthApi {
 
   /** The status an error is answered with, and its one-line message. */
   static Response error(Exception e) {
-    int status = switch (e) {
+    int status = status(e);
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    return Response.json(status, Map.of("message", message));
+  }
+
+  /**
+   * The HTTP status of an engine's refusal: 404 for what does not exist, 409 for a conflict,
+   * 400 for bad input, else 500. Berth's API and Docker's answer alike.
+   */
+  public static int status(Exception e) {
+    return switch (e) {
       case HttpException h -> h.status();
       case EngineException.NotFound n -> 404;
       case EngineException.Conflict c -> 409;
       case ImageNotFoundException n -> 404;
       case ImageInUseException c -> 409;
+      case io.berth.image.meta.AmbiguousImageException a -> 400;
       case InvalidSpecException bad -> 400;
       case IllegalArgumentException bad -> 400;
       default -> 500;
     };
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return Response.json(status, Map.of("message", message));
   }
 
   // ---- system ----
@@ -243,15 +247,9 @@ public final class BerthApi {
       throw HttpException.notFound("no such image: " + spec.image() + " (pull it first: POST /v1/images/pull?reference="
           + spec.image() + ")");
     }
-    Container c;
-    try {
-      c = engine.create(spec, p -> {});
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      // With the image there, what create refuses is the spec: a bad option or value.
-      throw HttpException.badRequest(e.getMessage());
-    }
+    // With the image there, what create refuses is the spec: a bad option or value.
+    ContainerSpec toCreate = spec;
+    Container c = HttpException.badRequestOnRefusal(() -> engine.create(toCreate, p -> {}));
     return Response.json(201, Map.of("Id", c.id(), "Name", c.name(), "Warnings", List.of()));
   }
 
@@ -296,13 +294,7 @@ public final class BerthApi {
     if (name == null || name.isEmpty()) {
       throw HttpException.badRequest("rename needs ?name=NEW");
     }
-    try {
-      engine.rename(r.param("id"), name);
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    HttpException.badRequestOnRefusal(() -> engine.rename(r.param("id"), name));
     return Response.status(204);
   }
 
@@ -483,13 +475,8 @@ public final class BerthApi {
       name = HexFormat.of().formatHex(id);
     }
     Map<String, String> labels = labels(b);
-    try {
-      return Response.json(201, engine.volumes().create(name, labels, false));
-    } catch (EngineException.Conflict | EngineException.NotFound e) {
-      throw e;
-    } catch (EngineException e) {
-      throw HttpException.badRequest(e.getMessage());
-    }
+    String n = name;
+    return Response.json(201, HttpException.badRequestOnRefusal(() -> engine.volumes().create(n, labels, false)));
   }
 
   // ---- helpers ----

@@ -20,4 +20,18 @@ public class HttpException extends RuntimeException {
   public static HttpException notFound(String message) {
     return new HttpException(404, message);
   }
+
+  /**
+   * Runs an engine call whose refusal is the request's fault: a missing thing or a conflict keeps
+   * its own status (404, 409), any other refusal of the engine becomes a 400 with its message.
+   */
+  public static <T> T badRequestOnRefusal(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (io.berth.engine.EngineException.Conflict | io.berth.engine.EngineException.NotFound e) {
+      throw e;
+    } catch (io.berth.engine.EngineException e) {
+      throw badRequest(e.getMessage());
+    }
+  }
 }

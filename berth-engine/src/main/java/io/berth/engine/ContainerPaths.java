@@ -1,4 +1,4 @@
-package io.berth.docker;
+package io.berth.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +12,7 @@ import java.util.Deque;
  * read and followed within the root (an absolute target starts again at the root), and ".."
  * stops at the root, so no path, however crafted, leads outside it.
  */
-final class ContainerPaths {
+public final class ContainerPaths {
   static final int MAX_LINKS = 40;
 
   private ContainerPaths() {}
@@ -21,7 +21,7 @@ final class ContainerPaths {
    * {@code path} (absolute, or relative to the root) inside {@code root}; the last component is
    * followed only when {@code followLast}.
    */
-  static Path resolve(Path root, String path, boolean followLast) {
+  public static Path resolve(Path root, String path, boolean followLast) {
     Deque<String> todo = new ArrayDeque<>();
     for (String c : path.split("/")) {
       if (!c.isEmpty()) {
