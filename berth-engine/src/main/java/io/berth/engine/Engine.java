@@ -1529,9 +1529,20 @@ public final class Engine implements AutoCloseable {
     RestartPolicy policy = RestartPolicy.parse(ctr.spec().restart());
     if (ctr.state().status().equals(ContainerState.EXITED) && policy.shouldRestart(ctr.state())) {
       sleep(policy.backoffMillis(ctr.state().restartCount()));
-      Container again = store.update(ctr.id(), c -> c.withState(c.state().withRestartCount(c.state().restartCount() + 1)))
-          .orElse(null);
-      if (again == null || again.state().stoppedByUser()) {
+      // The shim's exit command and the daemon may both handle the same exit: the one that finds
+      // this exit still unhandled claims it (status restarting, one more restart), in one
+      // transaction; the other leaves it alone, so a restart is counted and made once.
+      boolean[] claimed = {false};
+      Container again = store.update(ctr.id(), c -> {
+        ContainerState st = c.state();
+        if (!st.status().equals(ContainerState.EXITED) || !java.util.Objects.equals(st.finishedAt(), ctr.state().finishedAt())
+            || st.stoppedByUser()) {
+          return c;
+        }
+        claimed[0] = true;
+        return c.withState(st.withRestartCount(st.restartCount() + 1).withStatus(ContainerState.RESTARTING));
+      }).orElse(null);
+      if (again == null || !claimed[0]) {
         return Optional.ofNullable(again);
       }
       return Optional.of(start(ctr.id()));

@@ -315,6 +315,29 @@ class EngineTest {
     assertEquals("yes\n", Files.readString(Path.of(engine.volumes().get(volume).mountpoint()).resolve("f")));
   }
 
+  /** Two handlers of one exit (the shim's exit command and the daemon) restart it once. */
+  @Test
+  void concurrentCleanupsOfOneExitRestartOnce() throws Exception {
+    Container c = engine.create(ContainerSpec.builder("busybox").cmd(List.of("sh", "-c", "exit 3"))
+        .restart("always").network("none").build(), p -> {});
+    engine.start(c.id());
+    Container exited = engine.waitUntilExited(engine.get(c.id()), Duration.ofSeconds(30));
+    assertEquals(ContainerState.EXITED, exited.state().status());
+    assertEquals(0, exited.state().restartCount());
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<?>> both = List.of(pool.submit(() -> engine.cleanup(c.id())), pool.submit(() -> engine.cleanup(c.id())));
+      for (Future<?> f : both) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Container after = engine.waitUntilExited(engine.get(c.id()), Duration.ofSeconds(30));
+    assertEquals(1, after.state().restartCount(), "one exit, one restart");
+    assertEquals(3, after.state().exitCode());
+  }
+
   // ---- networks ----
 
   static List<String> leases(String network) throws IOException {

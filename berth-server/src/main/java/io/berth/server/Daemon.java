@@ -142,6 +142,11 @@ public final class Daemon implements AutoCloseable {
     // record, a shim killed with its container) are released before anything starts again.
     guarded("network GC", engine::gcNetworks);
     for (Container c : engine.list()) {
+      if (c.state().status().equals(ContainerState.RESTARTING)) {
+        // A restart claimed by a berth process that died before it started the container.
+        work.submit(() -> guarded("restart " + c.name(), () -> engine.start(c.id())));
+        continue;
+      }
       if (!c.state().status().equals(ContainerState.EXITED) || c.state().startedAt() == null) {
         continue;
       }
