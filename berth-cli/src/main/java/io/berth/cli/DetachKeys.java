@@ -13,29 +13,11 @@ final class DetachKeys {
   private DetachKeys() {}
 
   static byte[] parse(String keys) {
-    if (keys == null || keys.isEmpty()) {
-      return new byte[0];
+    try {
+      return io.berth.runtime.shim.DetachKeys.parse(keys);
+    } catch (IllegalArgumentException e) {
+      throw new Flags.UsageException("invalid detach key \"" + e.getMessage() + "\" (e.g. ctrl-p,ctrl-q)");
     }
-    String[] parts = keys.split(",");
-    byte[] out = new byte[parts.length];
-    for (int i = 0; i < parts.length; i++) {
-      String k = parts[i].trim().toLowerCase(java.util.Locale.ROOT);
-      if (k.length() == 1) {
-        out[i] = (byte) k.charAt(0);
-      } else if (k.startsWith("ctrl-") && k.length() == 6) {
-        char c = k.charAt(5);
-        if (c >= 'a' && c <= 'z') {
-          out[i] = (byte) (c - 'a' + 1);
-        } else if ("@[\\]^_".indexOf(c) >= 0) {
-          out[i] = (byte) ("@[\\]^_".indexOf(c) == 0 ? 0 : 27 + "@[\\]^_".indexOf(c) - 1);
-        } else {
-          throw new Flags.UsageException("invalid detach key \"" + parts[i] + "\"");
-        }
-      } else {
-        throw new Flags.UsageException("invalid detach key \"" + parts[i] + "\" (e.g. ctrl-p,ctrl-q)");
-      }
-    }
-    return out;
   }
 
   /** Stdin with the detach sequence taken out: on the whole sequence, {@code onDetach} runs and the stream ends. */

@@ -2,7 +2,6 @@ package io.berth.cli;
 
 import io.berth.engine.Container;
 import io.berth.engine.ContainerSpec;
-import io.berth.engine.ContainerState;
 import io.berth.engine.Engine;
 import io.berth.engine.NetworkViews;
 import io.berth.engine.Networks;

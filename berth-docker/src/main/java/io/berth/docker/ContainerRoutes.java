@@ -93,19 +93,9 @@ final class ContainerRoutes {
     }
     CreateRequest req = CreateRequest.parse(body, r.query("name"),
         CreateRequest.profilesIn(engine.config().root().resolve("docker").resolve("seccomp")));
-    Container c;
-    try {
-      c = engine.create(req.spec(), p -> {});
-    } catch (EngineException.NotFound e) {
-      // Only the image's 404 makes the clients pull; a missing network or container is a bad value.
-      throw e.getMessage().startsWith("network ") || e.getMessage().startsWith("no such container")
-          ? HttpException.badRequest(e.getMessage()) : e;
-    } catch (EngineException.Conflict e) {
-      throw e;
-    } catch (EngineException e) {
-      // The image is there: what create refuses is a bad option or value.
-      throw HttpException.badRequest(e.getMessage());
-    }
+    // The image is there: what create refuses is a bad option or value (a network or container
+    // it names that does not exist too: only a missing image's 404 makes the clients pull).
+    Container c = HttpException.badRequestOnRefusal(() -> engine.create(req.spec(), p -> {}));
     api.extras.put(c.id(), req.extras());
     return Response.json(201, Map.of("Id", c.id(), "Warnings", List.of()));
   }

@@ -184,9 +184,13 @@ final class ContainerViews {
    * NetworkSettings.Networks: the networks the current run joined, with their addresses; for a
    * container not running, the networks it joins when it runs, without addresses (as dockerd).
    */
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> networks(Container c) {
-    Map<String, Object> settings = io.berth.engine.NetworkViews.settings(c, DockerNetworks::dockerName);
+    return networks(c, io.berth.engine.NetworkViews.settings(c, DockerNetworks::dockerName));
+  }
+
+  /** The same from the container's NetworkSettings as the engine shows them. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> networks(Container c, Map<String, Object> settings) {
     Map<String, Object> joined = (Map<String, Object>) settings.get("Networks");
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : joined.entrySet()) {
@@ -546,7 +550,7 @@ final class ContainerViews {
     n.put("LinkLocalIPv6PrefixLen", 0);
     n.put("SecondaryIPAddresses", null);
     n.put("SecondaryIPv6Addresses", null);
-    Map<String, Object> networks = networks(c);
+    Map<String, Object> networks = networks(c, own);
     Map<String, Object> first = networks.isEmpty() ? Map.of() : (Map<String, Object>) networks.values().iterator().next();
     n.put("EndpointID", first.getOrDefault("EndpointID", ""));
     n.put("Gateway", own.get("Gateway"));

@@ -1,10 +1,6 @@
 package io.berth.docker;
 
-import io.berth.engine.EngineException;
-import io.berth.image.meta.AmbiguousImageException;
-import io.berth.image.meta.ImageInUseException;
 import io.berth.image.meta.ImageNotFoundException;
-import io.berth.oci.InvalidSpecException;
 import io.berth.server.HttpException;
 import io.berth.server.Response;
 import java.util.Map;

@@ -509,8 +509,13 @@ public final class Engine implements AutoCloseable {
     if (mode != null && !opts.networks().isEmpty()) {
       throw new EngineException("--network " + mode + " cannot be combined with other networks");
     }
+    // A network or container the options name but that does not exist is a bad value of the
+    // request (400 through an API), not a missing resource: only a missing image is that.
     if (mode != null && mode.startsWith("container:")) {
-      get(mode.substring("container:".length()));
+      String other = mode.substring("container:".length());
+      if (find(other).isEmpty()) {
+        throw new EngineException("no such container: " + other);
+      }
     }
     if (mode != null && (!opts.publish().isEmpty() || opts.publishAll())) {
       throw new EngineException("published ports need a network (not --network " + mode + ")");
@@ -520,7 +525,8 @@ public final class Engine implements AutoCloseable {
       if (!seen.add(a.name())) {
         throw new EngineException("network " + a.name() + " is given twice");
       }
-      Networks.Network n = a.name().equals(Networks.DEFAULT) ? null : networks.get(a.name());
+      Networks.Network n = a.name().equals(Networks.DEFAULT) ? null : networks.find(a.name())
+          .orElseThrow(() -> new EngineException("network " + a.name() + " not found"));
       if (a.ip() != null && !a.ip().isEmpty()) {
         int ip;
         try {
@@ -625,7 +631,6 @@ public final class Engine implements AutoCloseable {
       ports = Ports.allocate(requests, taken);
     }
     List<ContainerState.PortBinding> published = ports;
-    store.update(ctr.id(), c -> c.withState(c.state().withNet(new ContainerState.NetState(List.of(), published))));
     List<ContainerState.NetAttachment> joined = new ArrayList<>();
     for (int i = 0; i < nets.size(); i++) {
       Networks.Network n = nets.get(i);
@@ -633,7 +638,9 @@ public final class Engine implements AutoCloseable {
       String ifName = "eth" + i;
       ContainerState.NetAttachment pending = new ContainerState.NetAttachment(n.name(), n.id(), ifName, null, 0,
           null, null, a.aliases());
-      store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(pending))));
+      boolean first = i == 0; // the run's network state starts with its published ports
+      store.update(ctr.id(), c -> c.withState(c.state().withNet(first
+          ? new ContainerState.NetState(List.of(pending), published) : c.state().netState().with(pending))));
       io.berth.network.Result r = networks.attach(n, runtimeConf(ctr.id(), pid, ifName, a, i == 0 ? published : List.of(), n));
       ContainerState.NetAttachment done = fromResult(pending, r, ifName);
       store.update(ctr.id(), c -> c.withState(c.state().withNet(c.state().netState().with(done))));
