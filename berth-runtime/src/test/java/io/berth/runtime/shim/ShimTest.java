@@ -30,6 +30,13 @@ class ShimTest {
   private static final Pattern RECORD =
       Pattern.compile("(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z) (stdout|stderr) ([FP]) (.*)");
   private static final List<String> ENV = List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+  /**
+   * A first stage that starts a grandchild, reports its pid on fd 4 and exits; the grandchild
+   * runs its script only once the first stage has ended, as a container's init outlives the
+   * runtime process that forked it.
+   */
+  private static final String ORPHANED =
+      "p=$$; (while kill -0 $p 2>/dev/null; do sleep 0.01; done; %s) 4>&- & echo $! >&4; exit 0";
 
   @TempDir Path tmp;
   final ShimProcesses procs = new ShimProcesses();
@@ -210,10 +217,12 @@ class ShimTest {
     int[] report = Libc.pipe();
     int pid;
     try {
-      // The grandchild exits at once, likely before the shim knows it is the main process.
+      // The grandchild exits as soon as the first stage is gone (so that no shell reaps it, as
+      // dash reaps a background child whose SIGCHLD comes in time), which is likely before the
+      // shim knows it is the main process.
       pid =
           start(dir, List.of("--ctl-fd", "3"),
-              List.of("/bin/sh", "-c", "(exit 42) 4>&- & echo $! >&4; exit 0"), ctl[0], report[1]);
+              List.of("/bin/sh", "-c", ORPHANED.formatted("exit 42")), ctl[0], report[1]);
     } finally {
       Libc.close(ctl[0]);
       Libc.close(report[1]);
@@ -238,7 +247,7 @@ class ShimTest {
     try {
       pid =
           start(dir, List.of("--ctl-fd", "3"),
-              List.of("/bin/sh", "-c", "(sleep 0.5; exit 43) 4>&- & echo $! >&4; exit 0"), ctl[0], report[1]);
+              List.of("/bin/sh", "-c", ORPHANED.formatted("sleep 0.5; exit 43")), ctl[0], report[1]);
     } finally {
       Libc.close(ctl[0]);
       Libc.close(report[1]);
