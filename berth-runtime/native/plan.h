@@ -15,7 +15,7 @@ enum plan_op {
 	OP_SETNS = 1,          /* path, nstype */
 	OP_UNSHARE = 2,        /* flags */
 	OP_WRITE_FILE = 3,     /* path, data */
-	OP_CLONE = 4,          /* flags: the parent reports the child's pid and exits */
+	OP_CLONE = 4,          /* flags [cgroup2 dir]: the parent reports the child's pid and exits */
 	OP_SYNC = 5,           /* tag: report, wait for "ok[\n payload]" from the runtime */
 	OP_SET_ROOT = 6,       /* host path of the rootfs, for *_IN_ROOT ops */
 	OP_MOUNT = 7,          /* source, target, fstype, flags, data: plain mount(2) */

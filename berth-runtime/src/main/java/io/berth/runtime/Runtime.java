@@ -159,8 +159,9 @@ public final class Runtime {
           new CreateContext(
               bundleDir, rootfs, fifo, opts.consoleSocket(), opts.preserveFds(), opts.noPivot(),
               cgroupMountDirs(cgroup), seccomp == null ? null : new CreateContext.Seccomp(seccomp.filter(), seccomp.flags()),
-              capLastCap(), HOST_PATHS);
+              capLastCap(), HOST_PATHS, cgroup.selfJoin());
       Plan plan = PlanCompiler.forCreate(spec, ctx);
+      boolean joinsItself = PlanCompiler.joinsCgroupItself(spec, ctx);
       debugPlan(plan);
       trace("plan");
       final Cgroup cg = cgroup;
@@ -174,7 +175,9 @@ public final class Runtime {
                   case PlanCompiler.SYNC_CREATED -> {
                     trace("clone");
                     writeIdMaps(spec, p);
-                    cg.addProcess(p);
+                    if (!joinsItself) {
+                      cg.addProcess(p);
+                    }
                     long start = ProcStat.read(p).map(ProcStat::startTime).orElse(0L);
                     current[0] = current[0].withPid(p, start);
                     store.write(current[0]);
@@ -643,7 +646,7 @@ public final class Runtime {
         new CreateContext(
             Path.of(rec.bundle()), Path.of(rec.rootfs()), null, opts.consoleSocket(), opts.preserveFds(),
             false, Map.of(), seccomp == null ? null : new CreateContext.Seccomp(seccomp.filter(), seccomp.flags()),
-            capLastCap(), HOST_PATHS);
+            capLastCap(), HOST_PATHS, null);
     Plan plan = PlanCompiler.forExec(spec, process, ns, ctx);
     Cgroup cg = rec.cgroupPaths() == null ? null : Cgroup.load(rec.cgroupPaths());
     int pid =

@@ -58,6 +58,37 @@ class CgroupTest extends ConformanceBase {
     });
   }
 
+  /**
+   * Berth's container process enters its cgroups by itself (v1: "0" to each hierarchy's tasks file;
+   * cgroup2: clone3 into the directory): it must be in every hierarchy, named and unified too.
+   */
+  @ParameterizedTest
+  @MethodSource("berthRuntimes")
+  void theProcessIsInItsCgroupInEveryHierarchy(TestRuntime rt) throws Exception {
+    String cg = "/berth-conformance/join-" + rt.name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    Bundle b = bundle().script("sleep 1000");
+    b.linux().put("cgroupsPath", cg);
+    b.write();
+    String id = id(rt);
+    onCleanup(() -> {
+      for (String c : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "devices", "freezer", "blkio", "systemd"}) {
+        V1.resolve(c + "/berth-conformance").toFile().delete();
+      }
+      Path.of("/sys/fs/cgroup/unified/berth-conformance").toFile().delete();
+    });
+    ok(rt.run(tmp, "run", "--detach", "--bundle", b.dir.toString(), id));
+    int pid = state(rt, id).get("pid").asInt();
+    java.util.List<String> lines = read(Path.of("/proc/" + pid + "/cgroup")).lines().toList();
+    assertTrue(lines.size() > 1, lines.toString());
+    for (String line : lines) {
+      assertTrue(line.endsWith(cg), "in " + cg + ": " + line);
+    }
+    if (Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))) {
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("0::")), "the cgroup2 hierarchy too: " + lines);
+    }
+    ok(rt.run(tmp, "delete", "--force", id));
+  }
+
   @ParameterizedTest
   @MethodSource("runtimes")
   void memoryLimitIsEnforced(TestRuntime rt) {

@@ -1,6 +1,7 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.oci.Resources;
+import io.berth.runtime.plan.CreateContext;
 import java.util.List;
 import java.util.Map;
 
@@ -56,6 +57,13 @@ public interface Cgroup {
    * already created stay, so call {@link #destroy} after a failure.
    */
   void apply(Resources resources);
+
+  /**
+   * How a process that this runtime creates can enter the cgroup by itself, without {@link
+   * #addProcess}: the v1 {@code tasks} files it writes "0" to, and the cgroup2 directory to create
+   * it in (clone3's CLONE_INTO_CGROUP).
+   */
+  CreateContext.CgroupJoin selfJoin();
 
   /** Moves {@code pid} into this cgroup in every hierarchy. */
   void addProcess(int pid);

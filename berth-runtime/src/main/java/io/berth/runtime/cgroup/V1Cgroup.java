@@ -1,6 +1,7 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.oci.Resources;
+import io.berth.runtime.plan.CreateContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,6 +78,18 @@ final class V1Cgroup implements Cgroup {
         ControlFiles.write(level.resolve(name), ControlFiles.read(level.getParent().resolve(name)));
       }
     }
+  }
+
+  @Override
+  public CreateContext.CgroupJoin selfJoin() {
+    List<String> tasks = new ArrayList<>();
+    for (Path dir : keysByDir().keySet()) {
+      if (!dir.equals(dirs.get(UNIFIED))) {
+        tasks.add(dir.resolve("tasks").toString());
+      }
+    }
+    Path unified = dirs.get(UNIFIED);
+    return new CreateContext.CgroupJoin(tasks, unified == null ? null : unified.toString());
   }
 
   @Override

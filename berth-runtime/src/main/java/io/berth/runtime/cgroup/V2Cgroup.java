@@ -1,6 +1,7 @@
 package io.berth.runtime.cgroup;
 
 import io.berth.oci.Resources;
+import io.berth.runtime.plan.CreateContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +46,11 @@ final class V2Cgroup implements Cgroup {
     }
     SubtreeControl.enableAbove(dir);
     new V2Settings(dir).write(resources, false);
+  }
+
+  @Override
+  public CreateContext.CgroupJoin selfJoin() {
+    return new CreateContext.CgroupJoin(List.of(), dir.toString());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.berth.runtime.plan;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Map;
  * @param seccomp the compiled filter, or null
  * @param capLastCap the highest capability this kernel knows
  * @param hostPaths checks whether a host path exists and is a directory (bind sources, kcore)
+ * @param cgroupJoin how the new process can put itself in its cgroup, or null when the runtime
+ *     moves it there
  */
 public record CreateContext(
     Path bundle,
@@ -27,7 +30,23 @@ public record CreateContext(
     Map<String, String> cgroupDirs,
     Seccomp seccomp,
     int capLastCap,
-    HostPaths hostPaths) {
+    HostPaths hostPaths,
+    CgroupJoin cgroupJoin) {
+
+  /**
+   * A cgroup that a new process enters by itself instead of being moved by the runtime: moving
+   * another process takes the kernel's global cgroup lock, and its first taking after a quiet
+   * spell waits for an RCU grace period (~15 ms here); a single-threaded process writing 0 to a
+   * v1 hierarchy's {@code tasks} file, or created by clone3 with CLONE_INTO_CGROUP, does not.
+   *
+   * @param threadFiles v1 {@code tasks} files the process writes "0" to, right after clone
+   * @param cgroup2Dir the cgroup2 directory clone3 creates the process in, or null
+   */
+  public record CgroupJoin(List<String> threadFiles, String cgroup2Dir) {
+    public CgroupJoin {
+      threadFiles = List.copyOf(threadFiles);
+    }
+  }
 
   /** A compiled seccomp filter: struct sock_filter bytes and seccomp(2) flags. */
   public record Seccomp(byte[] filter, int flags) {}

@@ -46,6 +46,20 @@ public final class PlanCompiler {
 
   private PlanCompiler() {}
 
+  /**
+   * Whether the plan of {@link #forCreate} puts the container's process in its cgroup itself
+   * (see {@link CreateContext.CgroupJoin}), so that the runtime must not move it. Not with a user
+   * namespace, whose id maps the runtime writes first, nor in a mount namespace joined by path,
+   * where the host's cgroup files are not at their host paths.
+   */
+  public static boolean joinsCgroupItself(Spec spec, CreateContext ctx) {
+    if (ctx.cgroupJoin() == null) {
+      return false;
+    }
+    Map<NamespaceType, String> ns = namespaces(spec.linux() != null ? spec.linux() : emptyLinux());
+    return !ns.containsKey(NamespaceType.USER) && ns.get(NamespaceType.MOUNT) == null;
+  }
+
   /** The plan of {@code create}: new namespaces, the root filesystem, then wait for start. */
   public static Plan forCreate(Spec spec, CreateContext ctx) {
     Plan plan = new Plan();
@@ -88,9 +102,19 @@ public final class PlanCompiler {
         cloneFlags |= e.getKey().cloneFlag;
       }
     }
-    plan.add(Op.CLONE, cloneFlags);
+    CreateContext.CgroupJoin join = joinsCgroupItself(spec, ctx) ? ctx.cgroupJoin() : null;
+    if (join != null && join.cgroup2Dir() != null) {
+      plan.add(Op.CLONE, cloneFlags, join.cgroup2Dir());
+    } else {
+      plan.add(Op.CLONE, cloneFlags);
+    }
 
     // The container's init from here on.
+    if (join != null) {
+      for (String tasks : join.threadFiles()) {
+        plan.add(Op.WRITE_FILE, tasks, "0");
+      }
+    }
     plan.add(Op.SYNC, SYNC_CREATED);
     if (newUserns) {
       plan.add(Op.SETGID, 0).add(Op.SETUID, 0);

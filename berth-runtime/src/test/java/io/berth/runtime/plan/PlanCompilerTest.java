@@ -1,11 +1,13 @@
 package io.berth.runtime.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.berth.oci.DefaultSpec;
 import io.berth.oci.InvalidSpecException;
+import io.berth.oci.Linux;
 import io.berth.oci.Spec;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +31,7 @@ class PlanCompilerTest {
   static CreateContext ctx(String consoleSocket) {
     return new CreateContext(
         Path.of("/b"), Path.of("/b/rootfs"), Path.of("/run/x/exec.fifo"), consoleSocket, 0, false,
-        Map.of("cpu", "/sys/fs/cgroup/cpu/berth/x"), null, 40, FAKE_HOST);
+        Map.of("cpu", "/sys/fs/cgroup/cpu/berth/x"), null, 40, FAKE_HOST, null);
   }
 
   static Spec spec() {
@@ -146,5 +148,60 @@ class PlanCompilerTest {
     assertEquals(1, buf.getInt(12));
     assertEquals(2, buf.getInt(16));
     assertEquals(22, b.length);
+  }
+
+  static final CreateContext.CgroupJoin JOIN =
+      new CreateContext.CgroupJoin(
+          List.of("/sys/fs/cgroup/cpu/berth/x/tasks", "/sys/fs/cgroup/pids/berth/x/tasks"),
+          "/sys/fs/cgroup/unified/berth/x");
+
+  static CreateContext joiningCtx() {
+    CreateContext c = ctx(null);
+    return new CreateContext(
+        c.bundle(), c.rootfs(), c.execFifo(), c.consoleSocket(), c.preserveFds(), c.noPivot(),
+        c.cgroupDirs(), c.seccomp(), c.capLastCap(), c.hostPaths(), JOIN);
+  }
+
+  static Spec withNamespaces(Spec s, List<Linux.Namespace> ns) {
+    Linux l = s.linux();
+    Linux nl =
+        new Linux(ns, List.of(new Linux.IdMapping(0, 100000, 65536)), List.of(new Linux.IdMapping(0, 100000, 65536)),
+            l.timeOffsets(), l.devices(), l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(),
+            l.sysctl(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality());
+    return new Spec(s.ociVersion(), s.root(), s.mounts(), s.process(), s.hostname(), null, null, null, nl);
+  }
+
+  @Test
+  void theContainersProcessEntersItsCgroupItselfRightAfterClone() {
+    CreateContext c = joiningCtx();
+    assertTrue(PlanCompiler.joinsCgroupItself(spec(), c));
+    Plan plan = PlanCompiler.forCreate(spec(), c);
+    List<Plan.Step> steps = plan.steps();
+    int clone = ops(plan).indexOf("CLONE");
+    assertEquals("/sys/fs/cgroup/unified/berth/x", steps.get(clone).arg(1), "clone3 into the cgroup2 directory");
+    for (int i = 0; i < 2; i++) {
+      Plan.Step w = steps.get(clone + 1 + i);
+      assertEquals(Op.WRITE_FILE, w.op());
+      assertEquals(JOIN.threadFiles().get(i), w.arg(0));
+      assertEquals("0", w.arg(1), "the calling thread");
+    }
+    assertEquals(Op.SYNC, steps.get(clone + 3).op());
+    assertEquals(PlanCompiler.SYNC_CREATED, steps.get(clone + 3).arg(0));
+  }
+
+  @Test
+  void withAUserNamespaceOrAJoinedMountNamespaceTheRuntimeMovesTheProcess() {
+    List<Linux.Namespace> base = spec().linux().namespaces();
+    List<Linux.Namespace> user = new java.util.ArrayList<>(base);
+    user.add(new Linux.Namespace("user", null));
+    List<Linux.Namespace> joinedMount =
+        base.stream().map(n -> n.type().equals("mount") ? new Linux.Namespace("mount", "/proc/1/ns/mnt") : n).toList();
+    for (Spec s : List.of(withNamespaces(spec(), user), withNamespaces(spec(), joinedMount))) {
+      assertFalse(PlanCompiler.joinsCgroupItself(s, joiningCtx()), s.linux().namespaces().toString());
+      Plan plan = PlanCompiler.forCreate(s, joiningCtx());
+      assertEquals(1, first(plan, Op.CLONE).args().size(), "a plain clone");
+      assertTrue(plan.steps().stream().noneMatch(st -> st.op() == Op.WRITE_FILE && st.arg(0).endsWith("/tasks")));
+    }
+    assertFalse(PlanCompiler.joinsCgroupItself(spec(), ctx(null)), "no join offered");
   }
 }
