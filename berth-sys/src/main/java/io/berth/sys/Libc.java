@@ -7,14 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -56,186 +50,79 @@ public final class Libc {
   private static final int SOL_SOCKET = 1;
   private static final int SCM_RIGHTS = 1;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final StructLayout CALL_STATE = NativeCall.STATE;
 
-  /** Linked on first use: each downcall handle costs the CLI milliseconds of start-up. */
-  private static final class OPEN_ {
-    static final MethodHandle H = fn("open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+  /** The functions' addresses, looked up on first use. */
+  private static final class Fn {
+    static final MemorySegment OPEN = sym("open");
+    static final MemorySegment CLOSE = sym("close");
+    static final MemorySegment READ = sym("read");
+    static final MemorySegment WRITE = sym("write");
+    static final MemorySegment FCNTL = sym("fcntl");
+    static final MemorySegment PIPE2 = sym("pipe2");
+    static final MemorySegment SOCKETPAIR = sym("socketpair");
+    static final MemorySegment MEMFD_CREATE = sym("memfd_create");
+    static final MemorySegment LSEEK = sym("lseek");
+    static final MemorySegment SETNS = sym("setns");
+    static final MemorySegment IOCTL = sym("ioctl");
+    static final MemorySegment KILL = sym("kill");
+    static final MemorySegment WAITPID = sym("waitpid");
+    static final MemorySegment PRCTL = sym("prctl");
+    static final MemorySegment MKFIFO = sym("mkfifo");
+    static final MemorySegment POLL = sym("poll");
+    static final MemorySegment MOUNT = sym("mount");
+    static final MemorySegment UMOUNT2 = sym("umount2");
+    static final MemorySegment SENDMSG = sym("sendmsg");
+    static final MemorySegment RECVMSG = sym("recvmsg");
+    static final MemorySegment SOCKET = sym("socket");
+    static final MemorySegment BIND = sym("bind");
+    static final MemorySegment CONNECT = sym("connect");
+    static final MemorySegment LISTEN = sym("listen");
+    static final MemorySegment ACCEPT4 = sym("accept4");
+    static final MemorySegment GETSOCKOPT = sym("getsockopt");
+    static final MemorySegment SPAWN = sym("posix_spawn");
+    static final MemorySegment FA_INIT = sym("posix_spawn_file_actions_init");
+    static final MemorySegment FA_DESTROY = sym("posix_spawn_file_actions_destroy");
+    static final MemorySegment FA_DUP2 = sym("posix_spawn_file_actions_adddup2");
+    static final MemorySegment ATTR_INIT = sym("posix_spawnattr_init");
+    static final MemorySegment ATTR_DESTROY = sym("posix_spawnattr_destroy");
+    static final MemorySegment ATTR_SETFLAGS = sym("posix_spawnattr_setflags");
+    static final MemorySegment ATTR_SETSIGMASK = sym("posix_spawnattr_setsigmask");
+    static final MemorySegment ATTR_SETSIGDEFAULT = sym("posix_spawnattr_setsigdefault");
+    static final MemorySegment SIGEMPTYSET = sym("sigemptyset");
+    static final MemorySegment SIGFILLSET = sym("sigfillset");
+    static final MemorySegment SIGDELSET = sym("sigdelset");
+
+    private static MemorySegment sym(String name) {
+      return NativeCall.symbol(name);
+    }
   }
-
-  private static final class CLOSE_ {
-    static final MethodHandle H = fn("close", JAVA_INT, JAVA_INT);
-  }
-
-  private static final class READ_ {
-    static final MethodHandle H = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-  }
-
-  private static final class WRITE_ {
-    static final MethodHandle H = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-  }
-
-  private static final class FCNTL_ {
-    static final MethodHandle H = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class PIPE2_ {
-    static final MethodHandle H = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class SOCKETPAIR_ {
-    static final MethodHandle H = fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-  }
-
-  private static final class MEMFD_CREATE_ {
-    static final MethodHandle H = fn("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class LSEEK_ {
-    static final MethodHandle H = fn("lseek", JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
-  }
-
-  private static final class SETNS_ {
-    static final MethodHandle H = fn("setns", JAVA_INT, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class IOCTL_ {
-    static final MethodHandle H = fn("ioctl", JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS);
-  }
-
-  private static final class KILL_ {
-    static final MethodHandle H = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class WAITPID_ {
-    static final MethodHandle H = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class PRCTL_ {
-    static final MethodHandle H = fn("prctl", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
-  }
-
-  private static final class MKFIFO_ {
-    static final MethodHandle H = fn("mkfifo", JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class POLL_ {
-    static final MethodHandle H = fn("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-  }
-
-  private static final class MOUNT_ {
-    static final MethodHandle H = fn("mount", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-  }
-
-  private static final class UMOUNT2_ {
-    static final MethodHandle H = fn("umount2", JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class SENDMSG_ {
-    static final MethodHandle H = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class RECVMSG_ {
-    static final MethodHandle H = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class SOCKET_ {
-    static final MethodHandle H = fn("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class BIND_ {
-    static final MethodHandle H = fn("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class CONNECT_ {
-    static final MethodHandle H = fn("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
-  private static final class LISTEN_ {
-    static final MethodHandle H = fn("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class ACCEPT4_ {
-    static final MethodHandle H = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-  }
-
-  private static final class GETSOCKOPT_ {
-    static final MethodHandle H = fn("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-  }
-
-  private static final class SPAWN_ {
-    static final MethodHandle H = fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-  }
-
-  private static final class FA_INIT_ {
-    static final MethodHandle H = plain("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
-  }
-
-  private static final class FA_DESTROY_ {
-    static final MethodHandle H = plain("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
-  }
-
-  private static final class FA_DUP2_ {
-    static final MethodHandle H = plain("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-  }
-
-  private static final class ATTR_INIT_ {
-    static final MethodHandle H = plain("posix_spawnattr_init", JAVA_INT, ADDRESS);
-  }
-
-  private static final class ATTR_DESTROY_ {
-    static final MethodHandle H = plain("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
-  }
-
-  private static final class ATTR_SETFLAGS_ {
-    static final MethodHandle H = plain("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
-  }
-
-  private static final class ATTR_SETSIGMASK_ {
-    static final MethodHandle H = plain("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
-  }
-
-  private static final class ATTR_SETSIGDEFAULT_ {
-    static final MethodHandle H = plain("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
-  }
-
-  private static final class SIGEMPTYSET_ {
-    static final MethodHandle H = plain("sigemptyset", JAVA_INT, ADDRESS);
-  }
-
-  private static final class SIGFILLSET_ {
-    static final MethodHandle H = plain("sigfillset", JAVA_INT, ADDRESS);
-  }
-
-  private static final class SIGDELSET_ {
-    static final MethodHandle H = plain("sigdelset", JAVA_INT, ADDRESS, JAVA_INT);
-  }
-
 
   private Libc() {}
 
-  private static MethodHandle fn(String name, MemoryLayout ret, MemoryLayout... args) {
-    MemoryLayout[] all = new MemoryLayout[args.length + 1];
-    all[0] = ADDRESS; // the capture-state segment comes first
-    System.arraycopy(args, 0, all, 1, args.length);
-    return LINKER.downcallHandle(
-        LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)),
-        FunctionDescriptor.of(ret, args),
-        Linker.Option.captureCallState("errno"));
+  private static long call(MemorySegment fn, MemorySegment st, long a) throws Throwable {
+    return NativeCall.call(fn, st, a, 0, 0, 0, 0, 0);
   }
 
-  private static MethodHandle plain(String name, MemoryLayout ret, MemoryLayout... args) {
-    return LINKER.downcallHandle(
-        LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)),
-        FunctionDescriptor.of(ret, args));
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b) throws Throwable {
+    return NativeCall.call(fn, st, a, b, 0, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c) throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d) throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, d, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e)
+      throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, d, e, 0);
   }
 
   private static int errno(MemorySegment state) {
-    return (int) ERRNO.get(state, 0L);
+    return NativeCall.errno(state);
   }
 
   private static SysException fail(String what, MemorySegment state) {
@@ -258,7 +145,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment p = a.allocateFrom(path);
       while (true) {
-        int fd = (int) OPEN_.H.invokeExact(st, p, flags, mode);
+        int fd = (int) call(Fn.OPEN, st, p.address(), flags, mode);
         if (fd >= 0) {
           return fd;
         }
@@ -277,7 +164,7 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) CLOSE_.H.invokeExact(st, fd);
+      int r = (int) call(Fn.CLOSE, st, fd);
       if (r != 0 && errno(st) != Errno.EINTR) {
         throw fail("close " + fd, st);
       }
@@ -301,7 +188,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment m = a.allocate(Math.max(1, len));
       while (true) {
-        long n = (long) READ_.H.invokeExact(st, fd, m, (long) len);
+        long n = call(Fn.READ, st, fd, m.address(), len);
         if (n >= 0) {
           MemorySegment.copy(m, JAVA_BYTE, 0, buf, off, (int) n);
           return (int) n;
@@ -323,7 +210,7 @@ public final class Libc {
       MemorySegment.copy(data, 0, m, JAVA_BYTE, 0, data.length);
       long done = 0;
       while (done < data.length) {
-        long n = (long) WRITE_.H.invokeExact(st, fd, m.asSlice(done), (long) data.length - done);
+        long n = call(Fn.WRITE, st, fd, m.address() + done, data.length - done);
         if (n < 0) {
           if (errno(st) == Errno.EINTR) {
             continue;
@@ -341,7 +228,7 @@ public final class Libc {
   public static int dupAbove(int fd, int min) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) FCNTL_.H.invokeExact(st, fd, F_DUPFD_CLOEXEC, min);
+      int r = (int) call(Fn.FCNTL, st, fd, F_DUPFD_CLOEXEC, min);
       if (r < 0) {
         throw fail("fcntl F_DUPFD_CLOEXEC " + fd, st);
       }
@@ -356,7 +243,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment fds = a.allocate(JAVA_INT, 2);
-      int r = (int) PIPE2_.H.invokeExact(st, fds, O_CLOEXEC);
+      int r = (int) call(Fn.PIPE2, st, fds.address(), O_CLOEXEC);
       if (r != 0) {
         throw fail("pipe2", st);
       }
@@ -371,7 +258,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment fds = a.allocate(JAVA_INT, 2);
-      int r = (int) SOCKETPAIR_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0, fds);
+      int r = (int) call(Fn.SOCKETPAIR, st, AF_UNIX, type | SOCK_CLOEXEC, 0, fds.address());
       if (r != 0) {
         throw fail("socketpair", st);
       }
@@ -390,7 +277,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       int seals = 1 | 2 | 4 | 8; // F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
-      int r = (int) FCNTL_.H.invokeExact(st, fd, 1033 /* F_ADD_SEALS */, seals);
+      int r = (int) call(Fn.FCNTL, st, fd, 1033 /* F_ADD_SEALS */, seals);
       if (r != 0) {
         SysException e = fail("fcntl F_ADD_SEALS", st);
         closeQuietly(fd);
@@ -411,7 +298,7 @@ public final class Libc {
     int fd;
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      fd = (int) MEMFD_CREATE_.H.invokeExact(st, a.allocateFrom(name), flags);
+      fd = (int) call(Fn.MEMFD_CREATE, st, a.allocateFrom(name).address(), flags);
       if (fd < 0) {
         throw fail("memfd_create", st);
       }
@@ -431,7 +318,7 @@ public final class Libc {
   private static void lseek(int fd, long pos) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      long r = (long) LSEEK_.H.invokeExact(st, fd, pos, 0);
+      long r = call(Fn.LSEEK, st, fd, pos, 0);
       if (r < 0) {
         throw fail("lseek", st);
       }
@@ -457,21 +344,21 @@ public final class Libc {
     Thread t = Thread.ofPlatform().name("netns-lo-" + pid).start(() -> {
       try (Arena a = Arena.ofConfined()) {
         MemorySegment st = a.allocate(CALL_STATE);
-        if ((int) SETNS_.H.invokeExact(st, nsFd, CLONE_NEWNET) != 0) {
+        if ((int) call(Fn.SETNS, st, nsFd, CLONE_NEWNET) != 0) {
           throw fail("setns into the network namespace of " + pid, st);
         }
-        int sock = (int) SOCKET_.H.invokeExact(st, 2 /* AF_INET */, 2 | O_CLOEXEC /* SOCK_DGRAM */, 0);
+        int sock = (int) call(Fn.SOCKET, st, 2 /* AF_INET */, 2 | O_CLOEXEC /* SOCK_DGRAM */, 0);
         if (sock < 0) {
           throw fail("socket in the network namespace of " + pid, st);
         }
         try {
           MemorySegment ifr = a.allocate(40); // struct ifreq: name[16], then the flags (a short)
           ifr.setString(0, "lo");
-          if ((int) IOCTL_.H.invokeExact(st, sock, SIOCGIFFLAGS, ifr) != 0) {
+          if ((int) call(Fn.IOCTL, st, sock, SIOCGIFFLAGS, ifr.address()) != 0) {
             throw fail("SIOCGIFFLAGS lo", st);
           }
           ifr.set(JAVA_SHORT, 16, (short) (ifr.get(JAVA_SHORT, 16) | IFF_UP));
-          if ((int) IOCTL_.H.invokeExact(st, sock, SIOCSIFFLAGS, ifr) != 0) {
+          if ((int) call(Fn.IOCTL, st, sock, SIOCSIFFLAGS, ifr.address()) != 0) {
             throw fail("SIOCSIFFLAGS lo up", st);
           }
         } finally {
@@ -504,7 +391,7 @@ public final class Libc {
       MemorySegment ws = a.allocate(8); // struct winsize: rows, cols, xpixel, ypixel (shorts)
       ws.set(JAVA_SHORT, 0, (short) rows);
       ws.set(JAVA_SHORT, 2, (short) cols);
-      if ((int) IOCTL_.H.invokeExact(st, fd, TIOCSWINSZ, ws) != 0) {
+      if ((int) call(Fn.IOCTL, st, fd, TIOCSWINSZ, ws.address()) != 0) {
         throw fail("TIOCSWINSZ", st);
       }
     } catch (Throwable t) {
@@ -520,7 +407,7 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) KILL_.H.invokeExact(st, pid, signal);
+      int r = (int) call(Fn.KILL, st, pid, signal);
       if (r == 0) {
         return true;
       }
@@ -542,7 +429,7 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment status = a.allocate(JAVA_INT);
       while (true) {
-        int r = (int) WAITPID_.H.invokeExact(st, pid, status, options);
+        int r = (int) call(Fn.WAITPID, st, pid, status.address(), options);
         if (r > 0) {
           return WaitStatus.decode(r, status.get(JAVA_INT, 0));
         }
@@ -576,7 +463,7 @@ public final class Libc {
   private static void prctl(int option, long arg) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) PRCTL_.H.invokeExact(st, option, arg, 0L, 0L, 0L);
+      int r = (int) call(Fn.PRCTL, st, option, arg, 0L, 0L, 0L);
       if (r != 0) {
         throw fail("prctl " + option, st);
       }
@@ -588,7 +475,7 @@ public final class Libc {
   public static void mkfifo(String path, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) MKFIFO_.H.invokeExact(st, a.allocateFrom(path), mode);
+      int r = (int) call(Fn.MKFIFO, st, a.allocateFrom(path).address(), mode);
       if (r != 0) {
         throw fail("mkfifo " + path, st);
       }
@@ -605,7 +492,7 @@ public final class Libc {
       pfd.set(JAVA_INT, 0, fd);
       pfd.set(JAVA_SHORT, 4, (short) events);
       while (true) {
-        int r = (int) POLL_.H.invokeExact(st, pfd, 1L, timeoutMillis);
+        int r = (int) call(Fn.POLL, st, pfd.address(), 1L, timeoutMillis);
         if (r >= 0) {
           return r == 0 ? 0 : pfd.get(JAVA_SHORT, 6) & 0xffff;
         }
@@ -623,8 +510,8 @@ public final class Libc {
       MemorySegment st = a.allocate(CALL_STATE);
       int r =
           (int)
-              MOUNT_.H.invokeExact(
-                  st, cstr(a, source), cstr(a, target), cstr(a, fstype), flags, cstr(a, data));
+              call(
+                  Fn.MOUNT, st, cstr(a, source), cstr(a, target), cstr(a, fstype), flags, cstr(a, data));
       if (r != 0) {
         throw fail("mount " + target, st);
       }
@@ -636,7 +523,7 @@ public final class Libc {
   public static void umount(String target, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) UMOUNT2_.H.invokeExact(st, a.allocateFrom(target), flags);
+      int r = (int) call(Fn.UMOUNT2, st, a.allocateFrom(target).address(), flags);
       if (r != 0) {
         throw fail("umount " + target, st);
       }
@@ -645,8 +532,8 @@ public final class Libc {
     }
   }
 
-  private static MemorySegment cstr(Arena a, String s) {
-    return s == null ? MemorySegment.NULL : a.allocateFrom(s);
+  private static long cstr(Arena a, String s) {
+    return s == null ? 0L : a.allocateFrom(s).address();
   }
 
   /** Sends {@code fd} over the unix socket {@code sock} with one byte of payload. */
@@ -664,7 +551,7 @@ public final class Libc {
       cmsg.set(JAVA_INT, 12, SCM_RIGHTS);
       cmsg.set(JAVA_INT, 16, fd);
       MemorySegment msg = msghdr(a, iov, cmsg, 24);
-      long r = (long) SENDMSG_.H.invokeExact(st, sock, msg, 0);
+      long r = call(Fn.SENDMSG, st, sock, msg.address(), 0);
       if (r < 0) {
         throw fail("sendmsg", st);
       }
@@ -686,19 +573,19 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0);
+      int fd = (int) call(Fn.SOCKET, st, AF_UNIX, type | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw fail("socket", st);
       }
       MemorySegment addr = a.allocate(110);
       addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
       MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
-      if ((int) BIND_.H.invokeExact(st, fd, addr, 110) != 0) {
+      if ((int) call(Fn.BIND, st, fd, addr.address(), 110) != 0) {
         SysException e = fail("bind " + path, st);
         closeQuietly(fd);
         throw e;
       }
-      if ((int) LISTEN_.H.invokeExact(st, fd, 16) != 0) {
+      if ((int) call(Fn.LISTEN, st, fd, 16) != 0) {
         SysException e = fail("listen " + path, st);
         closeQuietly(fd);
         throw e;
@@ -717,14 +604,14 @@ public final class Libc {
     }
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int fd = (int) SOCKET_.H.invokeExact(st, AF_UNIX, type | SOCK_CLOEXEC, 0);
+      int fd = (int) call(Fn.SOCKET, st, AF_UNIX, type | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         throw fail("socket", st);
       }
       MemorySegment addr = a.allocate(110);
       addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
       MemorySegment.copy(p, 0, addr, JAVA_BYTE, 2, p.length);
-      if ((int) CONNECT_.H.invokeExact(st, fd, addr, 110) != 0) {
+      if ((int) call(Fn.CONNECT, st, fd, addr.address(), 110) != 0) {
         SysException e = fail("connect " + path, st);
         closeQuietly(fd);
         throw e;
@@ -742,7 +629,7 @@ public final class Libc {
       MemorySegment cred = a.allocate(12);
       MemorySegment len = a.allocate(JAVA_INT);
       len.set(JAVA_INT, 0, 12);
-      int r = (int) GETSOCKOPT_.H.invokeExact(st, sock, SOL_SOCKET, 17, cred, len);
+      int r = (int) call(Fn.GETSOCKOPT, st, sock, SOL_SOCKET, 17, cred.address(), len.address());
       if (r != 0) {
         throw fail("getsockopt SO_PEERCRED", st);
       }
@@ -757,7 +644,7 @@ public final class Libc {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       while (true) {
-        int fd = (int) ACCEPT4_.H.invokeExact(st, listenFd, MemorySegment.NULL, MemorySegment.NULL, O_CLOEXEC);
+        int fd = (int) call(Fn.ACCEPT4, st, listenFd, 0L, 0L, O_CLOEXEC);
         if (fd >= 0) {
           return fd;
         }
@@ -794,7 +681,7 @@ public final class Libc {
       } else {
         msg = msghdr(a, iov, MemorySegment.NULL, 0);
       }
-      long r = (long) SENDMSG_.H.invokeExact(st, sock, msg, 0x4000); // MSG_NOSIGNAL
+      long r = call(Fn.SENDMSG, st, sock, msg.address(), 0x4000); // MSG_NOSIGNAL
       if (r < 0) {
         throw fail("sendmsg", st);
       }
@@ -818,7 +705,7 @@ public final class Libc {
       MemorySegment msg = msghdr(a, iov, cmsg, space);
       long n;
       while (true) {
-        n = (long) RECVMSG_.H.invokeExact(st, sock, msg, O_CLOEXEC);
+        n = call(Fn.RECVMSG, st, sock, msg.address(), O_CLOEXEC);
         if (n >= 0 || errno(st) != Errno.EINTR) {
           break;
         }
@@ -857,7 +744,7 @@ public final class Libc {
       MemorySegment msg = msghdr(a, iov, cmsg, 64);
       long n;
       while (true) {
-        n = (long) RECVMSG_.H.invokeExact(st, sock, msg, O_CLOEXEC); // MSG_CMSG_CLOEXEC == O_CLOEXEC
+        n = call(Fn.RECVMSG, st, sock, msg.address(), O_CLOEXEC); // MSG_CMSG_CLOEXEC == O_CLOEXEC
         if (n >= 0 || errno(st) != Errno.EINTR) {
           break;
         }
@@ -909,39 +796,40 @@ public final class Libc {
       MemorySegment fa = a.allocate(256, 16);
       MemorySegment attr = a.allocate(512, 16);
       MemorySegment sigs = a.allocate(128, 16);
-      check((int) FA_INIT_.H.invokeExact(fa), "posix_spawn_file_actions_init");
-      check((int) ATTR_INIT_.H.invokeExact(attr), "posix_spawnattr_init");
+      MemorySegment st = a.allocate(CALL_STATE);
+      check((int) call(Fn.FA_INIT, st, fa.address()), "posix_spawn_file_actions_init");
+      check((int) call(Fn.ATTR_INIT, st, attr.address()), "posix_spawnattr_init");
       try {
         for (int i = 0; i < fdMap.length; i++) {
           if (high[i] >= 0) {
-            check((int) FA_DUP2_.H.invokeExact(fa, high[i], i), "posix_spawn_file_actions_adddup2");
+            check((int) call(Fn.FA_DUP2, st, fa.address(), high[i], i), "posix_spawn_file_actions_adddup2");
           }
         }
         short flags = (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         if (setsid) {
           flags |= POSIX_SPAWN_SETSID;
         }
-        check((int) ATTR_SETFLAGS_.H.invokeExact(attr, flags), "posix_spawnattr_setflags");
-        check((int) SIGEMPTYSET_.H.invokeExact(sigs), "sigemptyset");
-        check((int) ATTR_SETSIGMASK_.H.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
-        check((int) SIGFILLSET_.H.invokeExact(sigs), "sigfillset");
+        check((int) call(Fn.ATTR_SETFLAGS, st, attr.address(), flags), "posix_spawnattr_setflags");
+        check((int) call(Fn.SIGEMPTYSET, st, sigs.address()), "sigemptyset");
+        check((int) call(Fn.ATTR_SETSIGMASK, st, attr.address(), sigs.address()), "posix_spawnattr_setsigmask");
+        check((int) call(Fn.SIGFILLSET, st, sigs.address()), "sigfillset");
         // SIGKILL and SIGSTOP cannot be reset; glibc rejects them in the default set.
-        check((int) SIGDELSET_.H.invokeExact(sigs, 9), "sigdelset");
-        check((int) SIGDELSET_.H.invokeExact(sigs, 19), "sigdelset");
-        check((int) ATTR_SETSIGDEFAULT_.H.invokeExact(attr, sigs), "posix_spawnattr_setsigdefault");
+        check((int) call(Fn.SIGDELSET, st, sigs.address(), 9), "sigdelset");
+        check((int) call(Fn.SIGDELSET, st, sigs.address(), 19), "sigdelset");
+        check((int) call(Fn.ATTR_SETSIGDEFAULT, st, attr.address(), sigs.address()), "posix_spawnattr_setsigdefault");
         MemorySegment pid = a.allocate(JAVA_INT);
-        MemorySegment st = a.allocate(CALL_STATE);
         int r =
             (int)
-                SPAWN_.H.invokeExact(
-                    st, pid, a.allocateFrom(path), fa, attr, strings(a, argv), strings(a, env));
+                NativeCall.call(
+                    Fn.SPAWN, st, pid.address(), a.allocateFrom(path).address(), fa.address(), attr.address(),
+                    strings(a, argv).address(), strings(a, env).address());
         if (r != 0) {
           throw new SysException("posix_spawn " + path, r);
         }
         return pid.get(JAVA_INT, 0);
       } finally {
-        int ignored1 = (int) FA_DESTROY_.H.invokeExact(fa);
-        int ignored2 = (int) ATTR_DESTROY_.H.invokeExact(attr);
+        call(Fn.FA_DESTROY, st, fa.address());
+        call(Fn.ATTR_DESTROY, st, attr.address());
       }
     } catch (Throwable t) {
       throw rethrow(t);
