@@ -1,21 +1,15 @@
 package io.berth.image.layer;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.berth.sys.NativeCall;
 import io.berth.sys.SysException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -52,11 +46,7 @@ final class Syscalls {
   static final int EEXIST = 17;
   static final int ENODATA = 61;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final SymbolLookup LIBC = LINKER.defaultLookup();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final StructLayout CALL_STATE = NativeCall.STATE;
 
   /** The file facts unpacking and its tests look at, from statx(2). */
   record Stat(int mode, int uid, int gid, long ino, int nlink, long size, int rdevMajor, int rdevMinor,
@@ -75,45 +65,69 @@ final class Syscalls {
     }
   }
 
-  // Linked on first use, as in berth-sys: every handle costs start-up time.
-  private static final class Openat { static final MethodHandle H = fn("openat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT); }
-  private static final class Mkdirat { static final MethodHandle H = fn("mkdirat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
-  private static final class Mknodat { static final MethodHandle H = fn("mknodat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG); }
-  private static final class Symlinkat { static final MethodHandle H = fn("symlinkat", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS); }
-  private static final class Linkat { static final MethodHandle H = fn("linkat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT); }
-  private static final class Unlinkat { static final MethodHandle H = fn("unlinkat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT); }
-  private static final class Renameat2 { static final MethodHandle H = fn("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT); }
-  private static final class Statx { static final MethodHandle H = fn("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS); }
-  private static final class Fchown { static final MethodHandle H = fn("fchown", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT); }
-  private static final class Fchownat { static final MethodHandle H = fn("fchownat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT); }
-  private static final class Fchmod { static final MethodHandle H = fn("fchmod", JAVA_INT, JAVA_INT, JAVA_INT); }
-  private static final class Fchmodat { static final MethodHandle H = fn("fchmodat", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT); }
-  private static final class Utimensat { static final MethodHandle H = fn("utimensat", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT); }
-  private static final class Futimens { static final MethodHandle H = fn("futimens", JAVA_INT, JAVA_INT, ADDRESS); }
-  private static final class Fsetxattr { static final MethodHandle H = fn("fsetxattr", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT); }
-  private static final class Lsetxattr { static final MethodHandle H = fn("lsetxattr", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT); }
-  private static final class Lgetxattr { static final MethodHandle H = fn("lgetxattr", JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG); }
-  private static final class Write { static final MethodHandle H = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG); }
-  private static final class Pwrite { static final MethodHandle H = fn("pwrite", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG); }
-  private static final class Ftruncate { static final MethodHandle H = fn("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG); }
-  private static final class Syncfs { static final MethodHandle H = fn("syncfs", JAVA_INT, JAVA_INT); }
-  private static final class Getdents64 { static final MethodHandle H = fn("getdents64", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG); }
-  private static final class Geteuid { static final MethodHandle H = LINKER.downcallHandle(LIBC.find("geteuid").orElseThrow(), FunctionDescriptor.of(JAVA_INT)); }
+  /**
+   * The functions' addresses, looked up on first use. Every call goes through berth-sys's one
+   * {@link NativeCall} handle: a handle per function descriptor costs a cold JVM ~5 ms each.
+   */
+  private static final class Fn {
+    static final MemorySegment OPENAT = sym("openat");
+    static final MemorySegment MKDIRAT = sym("mkdirat");
+    static final MemorySegment MKNODAT = sym("mknodat");
+    static final MemorySegment SYMLINKAT = sym("symlinkat");
+    static final MemorySegment LINKAT = sym("linkat");
+    static final MemorySegment UNLINKAT = sym("unlinkat");
+    static final MemorySegment RENAMEAT2 = sym("renameat2");
+    static final MemorySegment STATX = sym("statx");
+    static final MemorySegment FCHOWN = sym("fchown");
+    static final MemorySegment FCHOWNAT = sym("fchownat");
+    static final MemorySegment FCHMOD = sym("fchmod");
+    static final MemorySegment FCHMODAT = sym("fchmodat");
+    static final MemorySegment UTIMENSAT = sym("utimensat");
+    static final MemorySegment FUTIMENS = sym("futimens");
+    static final MemorySegment FSETXATTR = sym("fsetxattr");
+    static final MemorySegment LSETXATTR = sym("lsetxattr");
+    static final MemorySegment LGETXATTR = sym("lgetxattr");
+    static final MemorySegment WRITE = sym("write");
+    static final MemorySegment PWRITE = sym("pwrite");
+    static final MemorySegment FTRUNCATE = sym("ftruncate");
+    static final MemorySegment SYNCFS = sym("syncfs");
+    static final MemorySegment GETDENTS64 = sym("getdents64");
+    static final MemorySegment GETEUID = sym("geteuid");
+
+    private static MemorySegment sym(String name) {
+      return NativeCall.symbol(name);
+    }
+  }
 
   private Syscalls() {}
 
-  private static MethodHandle fn(String name, MemoryLayout ret, MemoryLayout... args) {
-    MemoryLayout[] all = new MemoryLayout[args.length + 1];
-    all[0] = ADDRESS;
-    System.arraycopy(args, 0, all, 1, args.length);
-    return LINKER.downcallHandle(
-        LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name)),
-        FunctionDescriptor.of(ret, args),
-        Linker.Option.captureCallState("errno"));
+  private static long call(MemorySegment fn, MemorySegment st) throws Throwable {
+    return NativeCall.call(fn, st, 0, 0, 0, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a) throws Throwable {
+    return NativeCall.call(fn, st, a, 0, 0, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b) throws Throwable {
+    return NativeCall.call(fn, st, a, b, 0, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c) throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, 0, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d) throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, d, 0, 0);
+  }
+
+  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e)
+      throws Throwable {
+    return NativeCall.call(fn, st, a, b, c, d, e, 0);
   }
 
   private static SysException fail(String what, MemorySegment state) {
-    return new SysException(what, (int) ERRNO.get(state, 0L));
+    return new SysException(what, NativeCall.errno(state));
   }
 
   private static RuntimeException rethrow(Throwable t) {
@@ -139,8 +153,8 @@ final class Syscalls {
   }
 
   static int geteuid() {
-    try {
-      return (int) Geteuid.H.invokeExact();
+    try (Arena a = Arena.ofConfined()) {
+      return (int) call(Fn.GETEUID, a.allocate(CALL_STATE));
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -149,7 +163,7 @@ final class Syscalls {
   static int openat(int dirfd, String name, int flags, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int fd = (int) Openat.H.invokeExact(st, dirfd, raw(a, name), flags | O_CLOEXEC, mode);
+      int fd = (int) call(Fn.OPENAT, st, dirfd, raw(a, name).address(), flags | O_CLOEXEC, mode);
       if (fd < 0) {
         throw fail("openat " + shown(name), st);
       }
@@ -162,7 +176,7 @@ final class Syscalls {
   static void mkdirat(int dirfd, String name, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Mkdirat.H.invokeExact(st, dirfd, raw(a, name), mode) != 0) {
+      if ((int) call(Fn.MKDIRAT, st, dirfd, raw(a, name).address(), mode) != 0) {
         throw fail("mkdirat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -181,7 +195,7 @@ final class Syscalls {
   static void mknodat(int dirfd, String name, int mode, long dev) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Mknodat.H.invokeExact(st, dirfd, raw(a, name), mode, dev) != 0) {
+      if ((int) call(Fn.MKNODAT, st, dirfd, raw(a, name).address(), mode, dev) != 0) {
         throw fail("mknodat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -192,7 +206,7 @@ final class Syscalls {
   static void symlinkat(String target, int dirfd, String name) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Symlinkat.H.invokeExact(st, raw(a, target), dirfd, raw(a, name)) != 0) {
+      if ((int) call(Fn.SYMLINKAT, st, raw(a, target).address(), dirfd, raw(a, name).address()) != 0) {
         throw fail("symlinkat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -204,7 +218,7 @@ final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       // flags 0: a symlink as the old name is linked itself, never followed.
-      if ((int) Linkat.H.invokeExact(st, oldDir, raw(a, oldName), newDir, raw(a, newName), 0) != 0) {
+      if ((int) call(Fn.LINKAT, st, oldDir, raw(a, oldName).address(), newDir, raw(a, newName).address(), 0) != 0) {
         throw fail("linkat " + shown(newName), st);
       }
     } catch (Throwable t) {
@@ -215,7 +229,7 @@ final class Syscalls {
   static void unlinkat(int dirfd, String name, int flags) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Unlinkat.H.invokeExact(st, dirfd, raw(a, name), flags) != 0) {
+      if ((int) call(Fn.UNLINKAT, st, dirfd, raw(a, name).address(), flags) != 0) {
         throw fail("unlinkat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -227,8 +241,8 @@ final class Syscalls {
   static void renameNoReplace(String from, String to) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      int r = (int) Renameat2.H.invokeExact(
-          st, AT_FDCWD, a.allocateFrom(from), AT_FDCWD, a.allocateFrom(to), RENAME_NOREPLACE);
+      int r = (int) call(Fn.RENAMEAT2, st,
+          AT_FDCWD, a.allocateFrom(from).address(), AT_FDCWD, a.allocateFrom(to).address(), RENAME_NOREPLACE);
       if (r != 0) {
         throw fail("rename to " + to, st);
       }
@@ -244,7 +258,7 @@ final class Syscalls {
       MemorySegment buf = a.allocate(256, 8);
       int flags = AT_SYMLINK_NOFOLLOW | (name.isEmpty() ? AT_EMPTY_PATH : 0);
       int mask = 0x7ff; // STATX_BASIC_STATS
-      int r = (int) Statx.H.invokeExact(st, dirfd, raw(a, name), flags, mask, buf);
+      int r = (int) call(Fn.STATX, st, dirfd, raw(a, name).address(), flags, mask, buf.address());
       if (r != 0) {
         SysException e = fail("statx " + shown(name), st);
         if (e.errno() == ENOENT) {
@@ -271,7 +285,7 @@ final class Syscalls {
   static void fchown(int fd, int uid, int gid) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Fchown.H.invokeExact(st, fd, uid, gid) != 0) {
+      if ((int) call(Fn.FCHOWN, st, fd, uid, gid) != 0) {
         throw fail("fchown", st);
       }
     } catch (Throwable t) {
@@ -282,7 +296,7 @@ final class Syscalls {
   static void lchownat(int dirfd, String name, int uid, int gid) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Fchownat.H.invokeExact(st, dirfd, raw(a, name), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      if ((int) call(Fn.FCHOWNAT, st, dirfd, raw(a, name).address(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
         throw fail("fchownat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -293,7 +307,7 @@ final class Syscalls {
   static void fchmod(int fd, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Fchmod.H.invokeExact(st, fd, mode) != 0) {
+      if ((int) call(Fn.FCHMOD, st, fd, mode) != 0) {
         throw fail("fchmod", st);
       }
     } catch (Throwable t) {
@@ -305,7 +319,7 @@ final class Syscalls {
   static void fchmodat(int dirfd, String name, int mode) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Fchmodat.H.invokeExact(st, dirfd, raw(a, name), mode, 0) != 0) {
+      if ((int) call(Fn.FCHMODAT, st, dirfd, raw(a, name).address(), mode, 0) != 0) {
         throw fail("fchmodat " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -326,8 +340,8 @@ final class Syscalls {
       times.set(JAVA_LONG, 16, sec);
       times.set(JAVA_LONG, 24, nanos);
       int r = name.isEmpty()
-          ? (int) Futimens.H.invokeExact(st, dirfd, times)
-          : (int) Utimensat.H.invokeExact(st, dirfd, raw(a, name), times, AT_SYMLINK_NOFOLLOW);
+          ? (int) call(Fn.FUTIMENS, st, dirfd, times.address())
+          : (int) call(Fn.UTIMENSAT, st, dirfd, raw(a, name).address(), times.address(), AT_SYMLINK_NOFOLLOW);
       if (r != 0) {
         throw fail("utimensat " + shown(name), st);
       }
@@ -341,7 +355,7 @@ final class Syscalls {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment v = a.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, v, JAVA_BYTE, 0, value.length);
-      if ((int) Fsetxattr.H.invokeExact(st, fd, raw(a, name), v, (long) value.length, 0) != 0) {
+      if ((int) call(Fn.FSETXATTR, st, fd, raw(a, name).address(), v.address(), value.length, 0) != 0) {
         throw fail("fsetxattr " + shown(name), st);
       }
     } catch (Throwable t) {
@@ -359,7 +373,7 @@ final class Syscalls {
       MemorySegment v = a.allocate(Math.max(1, value.length));
       MemorySegment.copy(value, 0, v, JAVA_BYTE, 0, value.length);
       MemorySegment path = raw(a, "/proc/self/fd/" + dirfd + "/" + name);
-      if ((int) Lsetxattr.H.invokeExact(st, path, raw(a, attr), v, (long) value.length, 0) != 0) {
+      if ((int) call(Fn.LSETXATTR, st, path.address(), raw(a, attr).address(), v.address(), value.length, 0) != 0) {
         throw fail("lsetxattr " + shown(name) + " " + shown(attr), st);
       }
     } catch (Throwable t) {
@@ -372,7 +386,7 @@ final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
       MemorySegment v = a.allocate(65536);
-      long n = (long) Lgetxattr.H.invokeExact(st, a.allocateFrom(path), raw(a, attr), v, 65536L);
+      long n = call(Fn.LGETXATTR, st, a.allocateFrom(path).address(), raw(a, attr).address(), v.address(), 65536L);
       if (n < 0) {
         SysException e = fail("lgetxattr " + path + " " + attr, st);
         if (e.errno() == ENODATA) {
@@ -392,7 +406,7 @@ final class Syscalls {
       MemorySegment st = a.allocate(CALL_STATE);
       long done = 0;
       while (done < len) {
-        long n = (long) Write.H.invokeExact(st, fd, buf.asSlice(done), len - done);
+        long n = call(Fn.WRITE, st, fd, buf.asSlice(done).address(), len - done);
         if (n < 0) {
           SysException e = fail("write", st);
           if (e.errno() == 4) { // EINTR
@@ -413,7 +427,7 @@ final class Syscalls {
       MemorySegment st = a.allocate(CALL_STATE);
       long done = 0;
       while (done < len) {
-        long n = (long) Pwrite.H.invokeExact(st, fd, buf.asSlice(done), len - done, offset + done);
+        long n = call(Fn.PWRITE, st, fd, buf.asSlice(done).address(), len - done, offset + done);
         if (n < 0) {
           SysException e = fail("pwrite", st);
           if (e.errno() == 4) {
@@ -431,7 +445,7 @@ final class Syscalls {
   static void ftruncate(int fd, long length) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Ftruncate.H.invokeExact(st, fd, length) != 0) {
+      if ((int) call(Fn.FTRUNCATE, st, fd, length) != 0) {
         throw fail("ftruncate", st);
       }
     } catch (Throwable t) {
@@ -442,7 +456,7 @@ final class Syscalls {
   static void syncfs(int fd) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      if ((int) Syncfs.H.invokeExact(st, fd) != 0) {
+      if ((int) call(Fn.SYNCFS, st, fd) != 0) {
         throw fail("syncfs", st);
       }
     } catch (Throwable t) {
@@ -454,7 +468,7 @@ final class Syscalls {
   static long getdents64(int fd, MemorySegment buf) {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CALL_STATE);
-      long n = (long) Getdents64.H.invokeExact(st, fd, buf, buf.byteSize());
+      long n = call(Fn.GETDENTS64, st, fd, buf.address(), buf.byteSize());
       if (n < 0) {
         throw fail("getdents64", st);
       }
