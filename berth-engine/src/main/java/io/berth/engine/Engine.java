@@ -11,6 +11,7 @@ import io.berth.oci.SpecJson;
 import io.berth.runtime.ContainerException;
 import io.berth.runtime.CreateOptions;
 import io.berth.runtime.Libexec;
+import io.berth.runtime.PhaseTrace;
 import io.berth.runtime.Runtime;
 import io.berth.runtime.Status;
 import io.berth.runtime.shim.ExitStatus;
@@ -173,8 +174,10 @@ public final class Engine implements AutoCloseable {
     if (spec.image() == null || spec.image().isBlank()) {
       throw new EngineException("an image is required");
     }
+    PhaseTrace trace = new PhaseTrace("create");
     ImageRecord image = images.resolve(spec.image(), true, pullProgress);
     ImageConfig.Config imageConfig = images.config(image.id()).config();
+    trace.mark("image");
     validate(spec, imageConfig);
     String id = Names.newId();
     String name = spec.name() == null || spec.name().isEmpty() ? Names.generated() : Names.check(spec.name());
@@ -198,12 +201,14 @@ public final class Engine implements AutoCloseable {
     Container ctr = new Container(id, name, spec.image(), image.id(), Instant.now().toString(),
         spec.toBuilder().name(name).build(), ContainerState.created(), anonymous);
     images.pin(id, image.id());
+    trace.mark("pin");
     try {
       store.insert(ctr);
     } catch (RuntimeException e) {
       images.unpin(id);
       throw e;
     }
+    trace.mark("insert");
     try {
       Files.createDirectories(containerDir(id));
       for (String v : anonymous.values()) {
@@ -215,6 +220,7 @@ public final class Engine implements AutoCloseable {
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     emit(ctr, "create", Map.of());
+    trace.mark("created");
     return ctr;
   }
 
@@ -293,14 +299,18 @@ public final class Engine implements AutoCloseable {
     Path dir = containerDir(id);
     Path rootfs = dir.resolve("rootfs");
     Path shimDir = shimDir(id);
+    PhaseTrace trace = new PhaseTrace("start");
     try {
       clearRun(plain, id, rootfs);
       releaseNetwork(id);
+      trace.mark("clear");
       ImageRecord image = images.find(ctr.imageId()).orElseThrow(() ->
           new EngineException("the image " + ctr.image() + " of container " + ctr.name() + " is gone"));
       ImageConfig.Config imageConfig = images.config(image.id()).config();
+      trace.mark("image");
       Files.createDirectories(dir);
       Snapshotter.mount(images.lowers(image), dir);
+      trace.mark("mount");
       String hostname = hostname(ctr);
       List<Networks.Network> nets = cniNetworks(ctr.spec());
       EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, List.of()));
@@ -308,6 +318,7 @@ public final class Engine implements AutoCloseable {
           hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec()),
           joinedNetns(ctr.spec())));
       Files.write(dir.resolve("config.json"), SpecJson.toBytes(spec));
+      trace.mark("spec");
       if (shimDir.resolve("attach.sock").toAbsolutePath().toString().length() >= 108) {
         throw new EngineException("the run root " + config.runRoot() + " is too long: the shim's socket paths"
             + " under it would not fit a unix socket address (108 bytes); choose a shorter --run-root");
@@ -326,9 +337,11 @@ public final class Engine implements AutoCloseable {
         Libc.closeQuietly(devNull);
       }
       int shimPid = readPid(shimDir.resolve("shim.pid"));
+      trace.mark("create");
       if (!"host".equals(ctr.spec().network())) {
         loopbackUp(pid);
       }
+      trace.mark("loopback");
       if (!nets.isEmpty()) {
         List<ContainerState.NetAttachment> joined = attachAll(ctr, pid, nets, imageConfig);
         EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, joined));
@@ -338,11 +351,13 @@ public final class Engine implements AutoCloseable {
       Container created = store.update(id, c -> c.withState(c.state().running(pid, shimPid, Instant.now().toString())
               .withHealth(healthChecked ? ContainerState.HealthState.starting() : null)))
           .orElseThrow(() -> new EngineException.NotFound("container " + ctr.name() + " was removed while starting"));
+      trace.mark("record");
       if (beforeStart != null) {
         beforeStart.ready(created, shimDir);
       }
       rt.start(id);
       emit(created, "start", Map.of());
+      trace.mark("started");
       return created;
     } catch (IOException | RuntimeException e) {
       String msg = e instanceof ContainerException ? "cannot start container " + ctr.name() + ": " + e.getMessage()

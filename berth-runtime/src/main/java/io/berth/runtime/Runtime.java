@@ -39,16 +39,11 @@ public final class Runtime {
   private final Path initBinary;
   private final Consumer<String> warn;
   private final Launcher launcher;
-  private static final boolean TRACE = System.getProperty("berth.trace") != null;
-  private long traceStart;
+  /** Where the time of create and delete goes (-Dberth.trace). */
+  private PhaseTrace trace = new PhaseTrace("runtime");
 
-  /** -Dberth.trace: where the time of create and delete goes, one line per phase on stderr. */
   private void trace(String phase) {
-    if (TRACE) {
-      long now = System.nanoTime();
-      System.err.printf("berth.trace %-12s %7.3f ms%n", phase, (now - traceStart) / 1e6);
-      traceStart = now;
-    }
+    trace.mark(phase);
   }
 
   public Runtime(Path stateRoot, Path initBinary, Consumer<String> warn) {
@@ -98,7 +93,7 @@ public final class Runtime {
   }
 
   private int createInternal(String id, Path bundle, CreateOptions opts, boolean withFifo) {
-    traceStart = System.nanoTime();
+    trace = new PhaseTrace("runtime");
     StateStore.checkId(id);
     Path bundleDir = bundle.toAbsolutePath().normalize();
     Spec spec;
@@ -500,7 +495,7 @@ public final class Runtime {
     }
     ContainerRecord rec;
     Spec spec;
-    traceStart = System.nanoTime();
+    trace = new PhaseTrace("runtime");
     try (StateStore.Lock l = store.lock(id)) {
       rec = store.read(id);
       Status s = status(rec);
