@@ -812,35 +812,92 @@ struct clone3_args {
 };
 
 /*
- * clone(2) with the namespace flags; with a cgroup2 directory, clone3 creates the child in it,
- * which spares the global cgroup lock that moving a process afterwards takes (its first taking
- * after a quiet spell waits for an RCU grace period). A kernel without clone3 or
- * CLONE_INTO_CGROUP gets a plain clone, and the child moves itself through cgroup.procs.
+ * The container's cgroup, opened by OP_CGROUP_OPEN in the runtime's namespaces (before any setns
+ * could hide the host's cgroup files) and entered by the process itself: clone3 creates it in the
+ * cgroup2 directory, and OP_CGROUP_ENTER writes "0" (the calling thread; the process has one) to
+ * each v1 hierarchy's tasks file. Neither takes the kernel's global cgroup lock that moving a
+ * process from outside takes, whose first taking after a quiet spell waits for an RCU grace
+ * period (~15 ms).
  */
-static pid_t clone_into(unsigned long flags, const char *cgroup2)
+#define MAX_CGROUP_TASKS 32
+static int cg_dir_fd = -1, cg_procs_fd = -1, cg_ns_fd = -1, cg_fallback;
+static const char *cg_dir_path;
+static int cg_task_fds[MAX_CGROUP_TASKS];
+static const char *cg_task_paths[MAX_CGROUP_TASKS];
+static int n_cg_tasks;
+
+static void op_cgroup_open(const struct op *o)
 {
-	if (!cgroup2 || !*cgroup2)
-		return syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
-	int dir = open(cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		die("open cgroup %s", cgroup2);
-	struct clone3_args args = {
-		.flags = flags | BERTH_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)dir};
-	pid_t pid = syscall(SYS_clone3, &args, sizeof(args));
-	int err = errno;
-	close(dir);
-	if (pid >= 0 || (err != ENOSYS && err != E2BIG && err != EINVAL)) {
-		errno = err;
-		return pid;
+	/*
+	 * A cgroup namespace to join is joined after the clone, by the child: clone3 refuses a
+	 * target cgroup outside the caller's cgroup namespace.
+	 */
+	const char *ns = str(o, 0);
+	if (*ns) {
+		cg_ns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+		if (cg_ns_fd < 0)
+			die("open namespace %s", ns);
 	}
-	pid = syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
-	if (pid == 0) {
+	const char *dir = str(o, 1);
+	if (*dir) {
+		cg_dir_path = dir;
+		cg_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg_dir_fd < 0)
+			die("open cgroup %s", dir);
 		char procs[PATH_MAX];
-		if (snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup2) >= (int)sizeof(procs))
-			die("cgroup path too long: %s", cgroup2);
-		write_file(procs, "0", 1);
+		if (snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir) >= (int)sizeof(procs))
+			die("cgroup path too long: %s", dir);
+		cg_procs_fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (cg_procs_fd < 0)
+			die("open %s", procs);
 	}
-	return pid;
+	for (uint32_t i = 2; i < o->argc; i++) {
+		if (n_cg_tasks == MAX_CGROUP_TASKS)
+			die("more than %d cgroup hierarchies", MAX_CGROUP_TASKS);
+		int fd = open(str(o, i), O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("open %s", str(o, i));
+		cg_task_paths[n_cg_tasks] = str(o, i);
+		cg_task_fds[n_cg_tasks++] = fd;
+	}
+}
+
+static void op_cgroup_enter(void)
+{
+	for (int i = 0; i < n_cg_tasks; i++) {
+		if (write(cg_task_fds[i], "0", 1) != 1)
+			die("enter cgroup: write %s", cg_task_paths[i]);
+		close(cg_task_fds[i]);
+	}
+	n_cg_tasks = 0;
+	/* A kernel without CLONE_INTO_CGROUP: the process moves itself, taking the lock after all. */
+	if (cg_fallback && write(cg_procs_fd, "0", 1) != 1)
+		die("enter cgroup: write %s/cgroup.procs", cg_dir_path);
+	if (cg_procs_fd >= 0)
+		close(cg_procs_fd);
+	if (cg_dir_fd >= 0)
+		close(cg_dir_fd);
+	cg_procs_fd = cg_dir_fd = -1;
+	if (cg_ns_fd >= 0) {
+		if (setns(cg_ns_fd, CLONE_NEWCGROUP) < 0)
+			die("join the cgroup namespace");
+		close(cg_ns_fd);
+		cg_ns_fd = -1;
+	}
+}
+
+/* clone(2) with the namespace flags; into the opened cgroup2 directory, if any, by clone3. */
+static pid_t clone_into_cgroup(unsigned long flags)
+{
+	if (cg_dir_fd >= 0) {
+		struct clone3_args args = {
+			.flags = flags | BERTH_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg_dir_fd};
+		pid_t pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+			return pid;
+		cg_fallback = 1;
+	}
+	return syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
 }
 
 static void op_clone(const struct op *o)
@@ -850,7 +907,7 @@ static void op_clone(const struct op *o)
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0)
 		die("pipe");
-	pid_t pid = clone_into(flags, o->argc > 1 ? str(o, 1) : NULL);
+	pid_t pid = clone_into_cgroup(flags);
 	if (pid < 0)
 		die("clone");
 	if (pid > 0) {
@@ -910,6 +967,12 @@ static void run(const struct op *o)
 		break;
 	case OP_CLONE:
 		op_clone(o);
+		break;
+	case OP_CGROUP_OPEN:
+		op_cgroup_open(o);
+		break;
+	case OP_CGROUP_ENTER:
+		op_cgroup_enter();
 		break;
 	case OP_SYNC:
 		sync_with_runtime(str(o, 0));

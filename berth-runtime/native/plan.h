@@ -15,7 +15,7 @@ enum plan_op {
 	OP_SETNS = 1,          /* path, nstype */
 	OP_UNSHARE = 2,        /* flags */
 	OP_WRITE_FILE = 3,     /* path, data */
-	OP_CLONE = 4,          /* flags [cgroup2 dir]: the parent reports the child's pid and exits */
+	OP_CLONE = 4,          /* flags: the parent reports the child's pid and exits */
 	OP_SYNC = 5,           /* tag: report, wait for "ok[\n payload]" from the runtime */
 	OP_SET_ROOT = 6,       /* host path of the rootfs, for *_IN_ROOT ops */
 	OP_MOUNT = 7,          /* source, target, fstype, flags, data: plain mount(2) */
@@ -53,6 +53,8 @@ enum plan_op {
 	OP_CAPBSET = 39,       /* bounding mask: drop the rest, while we still hold CAP_SETPCAP */
 	OP_CLOEXEC_FROM = 40,  /* first fd: it and all above close on exec (before seccomp may forbid it) */
 	OP_CHROOT = 41,        /* rootfs: for a container without a mount namespace */
+	OP_CGROUP_OPEN = 42,   /* cgroup ns path or "", cgroup2 dir or "", v1 tasks files...: opened now */
+	OP_CGROUP_ENTER = 43,  /* - : after clone, the child enters them (and joins that cgroup ns) */
 };
 
 #endif

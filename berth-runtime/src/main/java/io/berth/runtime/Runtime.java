@@ -156,10 +156,8 @@ public final class Runtime {
               cgroupMountDirs(cgroup), seccomp == null ? null : new CreateContext.Seccomp(seccomp.filter(), seccomp.flags()),
               capLastCap(), HOST_PATHS, cgroup.selfJoin());
       Plan plan = PlanCompiler.forCreate(spec, ctx);
-      boolean joinsItself = PlanCompiler.joinsCgroupItself(spec, ctx);
       debugPlan(plan);
       trace("plan");
-      final Cgroup cg = cgroup;
       final ContainerRecord[] current = {rec};
       pid =
           InitProcess.run(
@@ -169,10 +167,7 @@ public final class Runtime {
                 switch (tag) {
                   case PlanCompiler.SYNC_CREATED -> {
                     trace("clone");
-                    writeIdMaps(spec, p);
-                    if (!joinsItself) {
-                      cg.addProcess(p);
-                    }
+                    writeIdMaps(spec, p); // the process entered its cgroup itself
                     long start = ProcStat.read(p).map(ProcStat::startTime).orElse(0L);
                     current[0] = current[0].withPid(p, start);
                     store.write(current[0]);
@@ -637,23 +632,19 @@ public final class Runtime {
         spec.linux() != null && spec.linux().seccomp() != null
             ? SeccompCompiler.compile(spec.linux().seccomp())
             : null;
+    Cgroup cg = rec.cgroupPaths() == null ? null : Cgroup.load(rec.cgroupPaths());
     CreateContext ctx =
         new CreateContext(
             Path.of(rec.bundle()), Path.of(rec.rootfs()), null, opts.consoleSocket(), opts.preserveFds(),
             false, Map.of(), seccomp == null ? null : new CreateContext.Seccomp(seccomp.filter(), seccomp.flags()),
-            capLastCap(), HOST_PATHS, null);
+            capLastCap(), HOST_PATHS, cg == null ? null : cg.selfJoin());
+    // The process enters the container's cgroup itself, right after its clone.
     Plan plan = PlanCompiler.forExec(spec, process, ns, ctx);
-    Cgroup cg = rec.cgroupPaths() == null ? null : Cgroup.load(rec.cgroupPaths());
     int pid =
         InitProcess.run(
             launcher,
             initBinary, plan, opts.stdio(), opts.preserveFds(), true,
-            (tag, p) -> {
-              if (tag.equals(PlanCompiler.SYNC_CREATED) && cg != null) {
-                cg.addProcess(p);
-              }
-              return null;
-            });
+            (tag, p) -> null);
     if (opts.pidFile() != null) {
       writePidFile(opts.pidFile(), pid);
     }

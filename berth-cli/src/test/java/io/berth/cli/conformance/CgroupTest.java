@@ -59,8 +59,9 @@ class CgroupTest extends ConformanceBase {
   }
 
   /**
-   * Berth's container process enters its cgroups by itself (v1: "0" to each hierarchy's tasks file;
-   * cgroup2: clone3 into the directory): it must be in every hierarchy, named and unified too.
+   * Berth's container process, and a process exec'd into it, enter their cgroups by themselves
+   * (v1: "0" to each hierarchy's tasks file; cgroup2: clone3 into the directory): each must be in
+   * every hierarchy, named and unified too.
    */
   @ParameterizedTest
   @MethodSource("berthRuntimes")
@@ -78,13 +79,18 @@ class CgroupTest extends ConformanceBase {
     });
     ok(rt.run(tmp, "run", "--detach", "--bundle", b.dir.toString(), id));
     int pid = state(rt, id).get("pid").asInt();
-    java.util.List<String> lines = read(Path.of("/proc/" + pid + "/cgroup")).lines().toList();
-    assertTrue(lines.size() > 1, lines.toString());
-    for (String line : lines) {
-      assertTrue(line.endsWith(cg), "in " + cg + ": " + line);
-    }
-    if (Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))) {
-      assertTrue(lines.stream().anyMatch(l -> l.startsWith("0::")), "the cgroup2 hierarchy too: " + lines);
+    Path pidFile = tmp.resolve("exec-" + rt.name + ".pid");
+    ok(rt.run(tmp, "exec", "--detach", "--pid-file", pidFile.toString(), id, "sleep", "77"));
+    int execPid = Integer.parseInt(read(pidFile));
+    for (int p : new int[] {pid, execPid}) {
+      java.util.List<String> lines = read(Path.of("/proc/" + p + "/cgroup")).lines().toList();
+      assertTrue(lines.size() > 1, lines.toString());
+      for (String line : lines) {
+        assertTrue(line.endsWith(cg), "pid " + p + " in " + cg + ": " + line);
+      }
+      if (Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))) {
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("0::")), "the cgroup2 hierarchy too: " + lines);
+      }
     }
     ok(rt.run(tmp, "delete", "--force", id));
   }

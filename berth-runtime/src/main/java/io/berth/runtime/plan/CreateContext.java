@@ -17,8 +17,7 @@ import java.util.Map;
  * @param seccomp the compiled filter, or null
  * @param capLastCap the highest capability this kernel knows
  * @param hostPaths checks whether a host path exists and is a directory (bind sources, kcore)
- * @param cgroupJoin how the new process can put itself in its cgroup, or null when the runtime
- *     moves it there
+ * @param cgroupJoin the cgroup the new process puts itself in, or null for none
  */
 public record CreateContext(
     Path bundle,
@@ -37,7 +36,9 @@ public record CreateContext(
    * A cgroup that a new process enters by itself instead of being moved by the runtime: moving
    * another process takes the kernel's global cgroup lock, and its first taking after a quiet
    * spell waits for an RCU grace period (~15 ms here); a single-threaded process writing 0 to a
-   * v1 hierarchy's {@code tasks} file, or created by clone3 with CLONE_INTO_CGROUP, does not.
+   * v1 hierarchy's {@code tasks} file, or created by clone3 with CLONE_INTO_CGROUP, does not. The
+   * files are opened before any namespace is joined and written through those fds after clone,
+   * so the host's paths need not resolve where the process is by then.
    *
    * @param threadFiles v1 {@code tasks} files the process writes "0" to, right after clone
    * @param cgroup2Dir the cgroup2 directory clone3 creates the process in, or null

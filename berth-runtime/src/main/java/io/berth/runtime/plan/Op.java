@@ -42,7 +42,9 @@ public enum Op {
   MOUNT_PROPAGATION(38),
   CAPBSET(39),
   CLOEXEC_FROM(40),
-  CHROOT(41);
+  CHROOT(41),
+  CGROUP_OPEN(42),
+  CGROUP_ENTER(43);
 
   final int code;
 

@@ -46,20 +46,6 @@ public final class PlanCompiler {
 
   private PlanCompiler() {}
 
-  /**
-   * Whether the plan of {@link #forCreate} puts the container's process in its cgroup itself
-   * (see {@link CreateContext.CgroupJoin}), so that the runtime must not move it. Not with a user
-   * namespace, whose id maps the runtime writes first, nor in a mount namespace joined by path,
-   * where the host's cgroup files are not at their host paths.
-   */
-  public static boolean joinsCgroupItself(Spec spec, CreateContext ctx) {
-    if (ctx.cgroupJoin() == null) {
-      return false;
-    }
-    Map<NamespaceType, String> ns = namespaces(spec.linux() != null ? spec.linux() : emptyLinux());
-    return !ns.containsKey(NamespaceType.USER) && ns.get(NamespaceType.MOUNT) == null;
-  }
-
   /** The plan of {@code create}: new namespaces, the root filesystem, then wait for start. */
   public static Plan forCreate(Spec spec, CreateContext ctx) {
     Plan plan = new Plan();
@@ -81,6 +67,7 @@ public final class PlanCompiler {
       }
       plan.add(Op.CONSOLE_CONNECT, ctx.consoleSocket());
     }
+    openCgroup(plan, ctx, ns);
     joinNamespaces(plan, ns);
     if (ns.containsKey(NamespaceType.TIME) && ns.get(NamespaceType.TIME) == null) {
       plan.add(Op.UNSHARE, NamespaceType.TIME.cloneFlag);
@@ -102,19 +89,10 @@ public final class PlanCompiler {
         cloneFlags |= e.getKey().cloneFlag;
       }
     }
-    CreateContext.CgroupJoin join = joinsCgroupItself(spec, ctx) ? ctx.cgroupJoin() : null;
-    if (join != null && join.cgroup2Dir() != null) {
-      plan.add(Op.CLONE, cloneFlags, join.cgroup2Dir());
-    } else {
-      plan.add(Op.CLONE, cloneFlags);
-    }
+    plan.add(Op.CLONE, cloneFlags);
 
     // The container's init from here on.
-    if (join != null) {
-      for (String tasks : join.threadFiles()) {
-        plan.add(Op.WRITE_FILE, tasks, "0");
-      }
-    }
+    enterCgroup(plan, ctx);
     plan.add(Op.SYNC, SYNC_CREATED);
     if (newUserns) {
       plan.add(Op.SETGID, 0).add(Op.SETUID, 0);
@@ -213,8 +191,11 @@ public final class PlanCompiler {
       }
       plan.add(Op.CONSOLE_CONNECT, ctx.consoleSocket());
     }
-    joinNamespaces(plan, new EnumMap<>(nsPaths));
+    Map<NamespaceType, String> ns = new EnumMap<>(nsPaths);
+    openCgroup(plan, ctx, ns);
+    joinNamespaces(plan, ns);
     plan.add(Op.CLONE, 0);
+    enterCgroup(plan, ctx);
     plan.add(Op.SYNC, SYNC_CREATED);
     if (proc.oomScoreAdj() != null) {
       plan.add(Op.WRITE_FILE, "/proc/self/oom_score_adj", String.valueOf(proc.oomScoreAdj()));
@@ -256,6 +237,34 @@ public final class PlanCompiler {
       }
     }
     return ns;
+  }
+
+  /**
+   * Opens the container's cgroup files while the host's are still at their paths, before any
+   * namespace is joined, so that the process can enter its cgroup itself right after clone
+   * (see {@link CreateContext.CgroupJoin}); nothing when the runtime moves it.
+   */
+  private static void openCgroup(Plan plan, CreateContext ctx, Map<NamespaceType, String> ns) {
+    CreateContext.CgroupJoin join = ctx.cgroupJoin();
+    if (join != null) {
+      List<Object> args = new ArrayList<>();
+      // A cgroup namespace to join waits until after clone (clone3 refuses a cgroup outside the
+      // caller's cgroup namespace): the child joins it when it has entered its cgroup.
+      String cgroupNs = ns.get(NamespaceType.CGROUP);
+      if (cgroupNs != null) {
+        ns.remove(NamespaceType.CGROUP);
+      }
+      args.add(cgroupNs == null ? "" : cgroupNs);
+      args.add(join.cgroup2Dir() == null ? "" : join.cgroup2Dir());
+      args.addAll(join.threadFiles());
+      plan.addAll(Op.CGROUP_OPEN, args);
+    }
+  }
+
+  private static void enterCgroup(Plan plan, CreateContext ctx) {
+    if (ctx.cgroupJoin() != null) {
+      plan.add(Op.CGROUP_ENTER);
+    }
   }
 
   /** setns for every namespace given by path; the user namespace first, so the rest is allowed. */

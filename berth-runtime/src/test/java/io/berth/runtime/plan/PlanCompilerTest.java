@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.berth.oci.DefaultSpec;
 import io.berth.oci.InvalidSpecException;
-import io.berth.oci.Linux;
+import io.berth.oci.LinuxNames.NamespaceType;
 import io.berth.oci.Spec;
 import java.nio.file.Path;
 import java.util.List;
@@ -162,46 +162,32 @@ class PlanCompilerTest {
         c.cgroupDirs(), c.seccomp(), c.capLastCap(), c.hostPaths(), JOIN);
   }
 
-  static Spec withNamespaces(Spec s, List<Linux.Namespace> ns) {
-    Linux l = s.linux();
-    Linux nl =
-        new Linux(ns, List.of(new Linux.IdMapping(0, 100000, 65536)), List.of(new Linux.IdMapping(0, 100000, 65536)),
-            l.timeOffsets(), l.devices(), l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(),
-            l.sysctl(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality());
-    return new Spec(s.ociVersion(), s.root(), s.mounts(), s.process(), s.hostname(), null, null, null, nl);
-  }
-
   @Test
   void theContainersProcessEntersItsCgroupItselfRightAfterClone() {
-    CreateContext c = joiningCtx();
-    assertTrue(PlanCompiler.joinsCgroupItself(spec(), c));
-    Plan plan = PlanCompiler.forCreate(spec(), c);
-    List<Plan.Step> steps = plan.steps();
-    int clone = ops(plan).indexOf("CLONE");
-    assertEquals("/sys/fs/cgroup/unified/berth/x", steps.get(clone).arg(1), "clone3 into the cgroup2 directory");
-    for (int i = 0; i < 2; i++) {
-      Plan.Step w = steps.get(clone + 1 + i);
-      assertEquals(Op.WRITE_FILE, w.op());
-      assertEquals(JOIN.threadFiles().get(i), w.arg(0));
-      assertEquals("0", w.arg(1), "the calling thread");
+    for (Plan plan : List.of(
+        PlanCompiler.forCreate(spec(), joiningCtx()),
+        PlanCompiler.forExec(spec(), spec().process(), Map.of(NamespaceType.PID, "/proc/42/ns/pid",
+            NamespaceType.MOUNT, "/proc/42/ns/mnt", NamespaceType.CGROUP, "/proc/42/ns/cgroup"), joiningCtx()))) {
+      List<String> ops = ops(plan);
+      Plan.Step open = first(plan, Op.CGROUP_OPEN);
+      boolean exec = ops.contains("SETNS");
+      assertEquals(List.of(exec ? "/proc/42/ns/cgroup" : "", "/sys/fs/cgroup/unified/berth/x",
+              JOIN.threadFiles().get(0), JOIN.threadFiles().get(1)),
+          open.args().stream().map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8)).toList());
+      assertTrue(plan.steps().stream().noneMatch(st -> st.op() == Op.SETNS && st.arg(0).endsWith("/cgroup")),
+          "the cgroup namespace is joined by the child after it entered its cgroup, not by setns before clone");
+      int firstSetns = ops.indexOf("SETNS");
+      assertTrue(firstSetns < 0 || ops.indexOf("CGROUP_OPEN") < firstSetns, "opened before any setns: " + ops);
+      int clone = ops.indexOf("CLONE");
+      assertEquals(1, first(plan, Op.CLONE).args().size(), "clone's flags only");
+      assertEquals("CGROUP_ENTER", ops.get(clone + 1), ops.toString());
+      assertEquals("SYNC", ops.get(clone + 2), ops.toString());
     }
-    assertEquals(Op.SYNC, steps.get(clone + 3).op());
-    assertEquals(PlanCompiler.SYNC_CREATED, steps.get(clone + 3).arg(0));
   }
 
   @Test
-  void withAUserNamespaceOrAJoinedMountNamespaceTheRuntimeMovesTheProcess() {
-    List<Linux.Namespace> base = spec().linux().namespaces();
-    List<Linux.Namespace> user = new java.util.ArrayList<>(base);
-    user.add(new Linux.Namespace("user", null));
-    List<Linux.Namespace> joinedMount =
-        base.stream().map(n -> n.type().equals("mount") ? new Linux.Namespace("mount", "/proc/1/ns/mnt") : n).toList();
-    for (Spec s : List.of(withNamespaces(spec(), user), withNamespaces(spec(), joinedMount))) {
-      assertFalse(PlanCompiler.joinsCgroupItself(s, joiningCtx()), s.linux().namespaces().toString());
-      Plan plan = PlanCompiler.forCreate(s, joiningCtx());
-      assertEquals(1, first(plan, Op.CLONE).args().size(), "a plain clone");
-      assertTrue(plan.steps().stream().noneMatch(st -> st.op() == Op.WRITE_FILE && st.arg(0).endsWith("/tasks")));
-    }
-    assertFalse(PlanCompiler.joinsCgroupItself(spec(), ctx(null)), "no join offered");
+  void withoutACgroupToEnterThePlanHasNoCgroupSteps() {
+    List<String> ops = ops(PlanCompiler.forCreate(spec(), ctx(null)));
+    assertFalse(ops.contains("CGROUP_OPEN") || ops.contains("CGROUP_ENTER"), ops.toString());
   }
 }
