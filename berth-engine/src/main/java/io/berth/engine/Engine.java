@@ -969,6 +969,15 @@ public final class Engine implements AutoCloseable {
     return refresh(store.get(nameOrId));
   }
 
+  /**
+   * The record as stored, not brought up to date with the shim's files as {@link #get} does: a
+   * run that ended may still show as running. For a caller that only waits for that end (see
+   * {@link #awaitExit}) and need not wait for the run's teardown.
+   */
+  public Container peek(String nameOrId) {
+    return store.get(nameOrId);
+  }
+
   public Optional<Container> find(String nameOrId) {
     return store.find(nameOrId).map(this::refresh);
   }
@@ -1006,7 +1015,7 @@ public final class Engine implements AutoCloseable {
       if (!alive(ctr.state().shimPid())) {
         return false;
       }
-      sleep(10);
+      sleep(1); // the shim writes it within a millisecond or so of the container's end
     }
     return true;
   }

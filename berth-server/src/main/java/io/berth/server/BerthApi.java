@@ -304,7 +304,9 @@ public final class BerthApi {
    */
   private Response waitFor(Request r) {
     Instant begin = Instant.now().minusSeconds(1);
-    Container c = engine.get(r.param("id"));
+    // Not brought up to date first: a run that has just ended is answered from its exit.json, and
+    // its teardown (runtime delete, unmount, --rm) is left to the monitor or the next reader.
+    Container c = engine.peek(r.param("id"));
     try {
       while (c.state().isRunning()) {
         if (r.clientGone()) {

@@ -153,6 +153,32 @@ class DaemonTest {
     assertTrue(engine.find(rm).isEmpty(), "--rm: removed when it exited");
   }
 
+  /**
+   * A wait is answered from the shim's exit.json as soon as the container ends; the run's teardown
+   * follows (the next reader of the record, or the monitor for --rm) and leaves nothing mounted.
+   */
+  @Test
+  void waitAnswersAtTheExitAndTheRecordCatchesUpAfter() throws Exception {
+    String plain = run(Map.of("image", "busybox", "cmd", List.of("sh", "-c", "exit 3")));
+    UnixHttpClient.Response w = client.post("/v1/containers/" + plain + "/wait");
+    assertEquals(200, w.status(), w.text());
+    assertEquals(3, w.json().get("StatusCode").asInt());
+    JsonNode s = state(plain);
+    assertEquals("exited", s.get("status").asText());
+    assertEquals(3, s.get("exitCode").asInt());
+    assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(plain), "the rootfs is unmounted");
+
+    String rm = run(Map.of("image", "busybox", "cmd", List.of("sh", "-c", "exit 4"), "autoRemove", true));
+    UnixHttpClient.Response w2 = client.post("/v1/containers/" + rm + "/wait");
+    assertEquals(4, w2.json().get("StatusCode").asInt(), w2.text());
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (engine.find(rm).isPresent() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(engine.find(rm).isEmpty(), "--rm: removed after its wait was answered");
+    assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(rm), "nothing of it mounted");
+  }
+
   @Test
   void aNewDaemonRestartsWhatDiedWhileNoneWatched() throws Exception {
     String always = run(Map.of("image", "busybox", "name", "al", "cmd", List.of("sleep", "100"), "restart", "always"));
