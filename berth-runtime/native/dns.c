@@ -288,7 +288,21 @@ static void parse_net(struct net *n)
 	}
 }
 
-static void load_net(const char *file)
+static void free_net(struct net *n)
+{
+	free(n->name);
+	free(n->text);
+	free(n->recs);
+	free(n->names);
+	n->name = NULL;
+}
+
+/*
+ * Loads DIR/file as a network of the new set. An empty file is one being written in place (Berth
+ * renames complete files into place; an empty one is a truncation whose write has not come yet):
+ * the network it held before goes on as it was, listeners included, until the write is seen.
+ */
+static void load_net(const char *file, struct net *old, int n_old)
 {
 	struct stat st;
 	int fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -298,6 +312,22 @@ static void load_net(const char *file)
 		if (fd >= 0)
 			close(fd);
 		return;
+	}
+	if (st.st_size == 0) {
+		for (int i = 0; i < n_old; i++) {
+			size_t len = old[i].name ? strlen(old[i].name) : 0;
+			if (len && !strncmp(old[i].name, file, len) && !strcmp(file + len, ".net")) {
+				close(fd);
+				nets = grow(nets, n_nets, sizeof(*nets));
+				nets[n_nets] = old[i];
+				nets[n_nets++].st = st; /* the write that follows changes it: read again then */
+				old[i].name = NULL; /* adopted: not freed with the old set */
+				old[i].text = NULL;
+				old[i].recs = NULL;
+				old[i].names = NULL;
+				return;
+			}
+		}
 	}
 	nets = grow(nets, n_nets, sizeof(*nets));
 	struct net *n = memset(&nets[n_nets++], 0, sizeof(*nets));
@@ -424,22 +454,22 @@ static void write_status(void)
 
 static void reload(void)
 {
-	for (int i = 0; i < n_nets; i++) {
-		free(nets[i].name);
-		free(nets[i].text);
-		free(nets[i].recs);
-		free(nets[i].names);
-	}
+	struct net *old = nets;
+	int n_old = n_nets;
+	nets = NULL;
 	n_nets = 0;
 	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	for (struct dirent *e; d && (e = readdir(d));)
 		if (is_net_file(e->d_name))
-			load_net(e->d_name);
+			load_net(e->d_name, old, n_old);
 	if (d)
 		closedir(d);
 	else
 		say("cannot read %s: %s", opt.dir, strerror(errno));
+	for (int i = 0; i < n_old; i++)
+		free_net(&old[i]);
+	free(old);
 	sync_listeners();
 	write_status();
 	generation++;

@@ -281,6 +281,21 @@ class BerthDnsTest {
     assertTrue(Files.readString(dns.logFile()).contains("bad name bad..name"));
   }
 
+  /**
+   * A file truncated for a write in place (empty until the write comes) must not take the network
+   * down meanwhile: its listener would close and queries get ICMP port unreachable.
+   */
+  @Test
+  void aTruncatedFileKeepsTheNetworkServingUntilItsWriteComes() throws IOException {
+    net1();
+    Path file = dir.resolve("net1.net");
+    Files.write(file, new byte[0]);
+    assertEquals(List.of("10.89.0.2"), ask(NET1, "web", A).data(A), "served as before the truncation");
+    Files.writeString(file, "listen " + NET1 + ":" + PORT + "\ndomain dns.berth\n10.89.0.7 newcomer\n");
+    assertEquals(List.of("10.89.0.7"), ask(NET1, "newcomer", A).data(A), "the write is seen");
+    assertEquals(NXDOMAIN, ask(NET1, "web.dns.berth", A).rcode(), "and replaces what was there");
+  }
+
   @Test
   void aChangeInotifyDoesNotReportIsSeenByTheNextQueryToo() throws IOException {
     net1();
