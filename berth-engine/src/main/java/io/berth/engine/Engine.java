@@ -317,7 +317,8 @@ public final class Engine implements AutoCloseable {
       Spec spec = SpecBuilder.build(new SpecBuilder.Inputs(ctr, imageConfig, rootfs, dir.resolve("etc"),
           hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec()),
           joinedNetns(ctr.spec())));
-      Files.write(dir.resolve("config.json"), SpecJson.toBytes(spec));
+      byte[] configJson = SpecJson.toBytes(spec);
+      Files.write(dir.resolve("config.json"), configJson);
       trace.mark("spec");
       if (shimDir.resolve("attach.sock").toAbsolutePath().toString().length() >= 108) {
         throw new EngineException("the run root " + config.runRoot() + " is too long: the shim's socket paths"
@@ -332,7 +333,7 @@ public final class Engine implements AutoCloseable {
       int pid;
       try {
         pid = rt.create(id, dir, new CreateOptions(null, shim.tty() ? shim.consoleSocket() : null,
-            0, false, new int[] {devNull, devNull, devNull}));
+            0, false, new int[] {devNull, devNull, devNull}), spec, configJson);
       } finally {
         Libc.closeQuietly(devNull);
       }

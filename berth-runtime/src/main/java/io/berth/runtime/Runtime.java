@@ -78,12 +78,21 @@ public final class Runtime {
 
   /** Creates a container from a bundle; returns the pid of its process, waiting for start. */
   public int create(String id, Path bundle, CreateOptions opts) {
-    return createInternal(id, bundle, opts, true);
+    return createInternal(id, bundle, opts, true, null, null);
+  }
+
+  /**
+   * {@link #create} from a configuration the caller has already parsed: {@code configBytes} are
+   * what the bundle's config.json holds and {@code spec} is what they parse to, so the runtime does
+   * not read and parse them again.
+   */
+  public int create(String id, Path bundle, CreateOptions opts, Spec spec, byte[] configBytes) {
+    return createInternal(id, bundle, opts, true, spec, configBytes);
   }
 
   /** Creates and starts a container in one step (no exec fifo); returns its pid. */
   public int run(String id, Path bundle, CreateOptions opts) {
-    int pid = createInternal(id, bundle, opts, false);
+    int pid = createInternal(id, bundle, opts, false, null, null);
     try (StateStore.Lock l = store.lock(id)) {
       ContainerRecord rec = store.read(id).withStarted();
       store.write(rec);
@@ -92,21 +101,14 @@ public final class Runtime {
     return pid;
   }
 
-  private int createInternal(String id, Path bundle, CreateOptions opts, boolean withFifo) {
+  private int createInternal(
+      String id, Path bundle, CreateOptions opts, boolean withFifo, Spec parsed, byte[] parsedBytes) {
     trace = new PhaseTrace("runtime");
     StateStore.checkId(id);
     Path bundleDir = bundle.toAbsolutePath().normalize();
-    Spec spec;
-    byte[] configBytes;
     Path configPath = bundleDir.resolve("config.json");
-    try {
-      configBytes = Files.readAllBytes(configPath);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new InvalidSpecException(configPath + ": no such file (is --bundle a bundle directory?)");
-    } catch (IOException e) {
-      throw new ContainerException("read " + configPath + ": " + e.getMessage());
-    }
-    spec = SpecJson.parse(configBytes, Spec.class, configPath.toString());
+    byte[] configBytes = parsed != null ? parsedBytes : readConfig(configPath);
+    Spec spec = parsed != null ? parsed : SpecJson.parse(configBytes, Spec.class, configPath.toString());
     SpecValidator.validate(spec, true);
     checkSecurityModules(spec);
     List<String> dropped = PlanCompiler.droppedAmbient(spec.process().capabilities());
@@ -212,6 +214,16 @@ public final class Runtime {
         throw new UncheckedIOException(io);
       }
       throw (RuntimeException) e;
+    }
+  }
+
+  private static byte[] readConfig(Path configPath) {
+    try {
+      return Files.readAllBytes(configPath);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new InvalidSpecException(configPath + ": no such file (is --bundle a bundle directory?)");
+    } catch (IOException e) {
+      throw new ContainerException("read " + configPath + ": " + e.getMessage());
     }
   }
 

@@ -50,6 +50,32 @@ public final class NativeCall {
     return (long) CALL.invokeExact(fn, state, a, b, c, d, e, f);
   }
 
+  /** {@link #call(MemorySegment, MemorySegment, long, long, long, long, long, long)} with fewer arguments. */
+  public static long call(MemorySegment fn, MemorySegment state) throws Throwable {
+    return call(fn, state, 0, 0, 0, 0, 0, 0);
+  }
+
+  public static long call(MemorySegment fn, MemorySegment state, long a) throws Throwable {
+    return call(fn, state, a, 0, 0, 0, 0, 0);
+  }
+
+  public static long call(MemorySegment fn, MemorySegment state, long a, long b) throws Throwable {
+    return call(fn, state, a, b, 0, 0, 0, 0);
+  }
+
+  public static long call(MemorySegment fn, MemorySegment state, long a, long b, long c) throws Throwable {
+    return call(fn, state, a, b, c, 0, 0, 0);
+  }
+
+  public static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d) throws Throwable {
+    return call(fn, state, a, b, c, d, 0, 0);
+  }
+
+  public static long call(MemorySegment fn, MemorySegment state, long a, long b, long c, long d, long e)
+      throws Throwable {
+    return call(fn, state, a, b, c, d, e, 0);
+  }
+
   /** The errno a call captured in {@code state}. */
   public static int errno(MemorySegment state) {
     return (int) ERRNO.get(state, 0L);

@@ -20,6 +20,14 @@ class CgroupTest extends ConformanceBase {
     }
   }
 
+  /** The parent cgroup these tests' cgroupsPath share, in every hierarchy, once it is empty. */
+  private static void removeConformanceParents() {
+    for (String c : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "devices", "freezer", "blkio", "systemd"}) {
+      V1.resolve(c + "/berth-conformance").toFile().delete();
+    }
+    Path.of("/sys/fs/cgroup/unified/berth-conformance").toFile().delete();
+  }
+
   @ParameterizedTest
   @MethodSource("runtimes")
   void limitsAreAppliedAtCgroupsPathAndRemovedOnDelete(TestRuntime rt) throws Exception {
@@ -50,12 +58,7 @@ class CgroupTest extends ConformanceBase {
     ok(rt.run(tmp, "delete", "--force", id));
     assertFalse(Files.exists(mem), mem + " removed");
     assertFalse(Files.exists(pids), pids + " removed");
-    onCleanup(() -> {
-      for (String c : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "devices", "freezer", "blkio", "systemd"}) {
-        V1.resolve(c + "/berth-conformance").toFile().delete();
-      }
-      Path.of("/sys/fs/cgroup/unified/berth-conformance").toFile().delete();
-    });
+    onCleanup(CgroupTest::removeConformanceParents);
   }
 
   /**
@@ -71,12 +74,7 @@ class CgroupTest extends ConformanceBase {
     b.linux().put("cgroupsPath", cg);
     b.write();
     String id = id(rt);
-    onCleanup(() -> {
-      for (String c : new String[] {"memory", "pids", "cpu", "cpuacct", "cpuset", "devices", "freezer", "blkio", "systemd"}) {
-        V1.resolve(c + "/berth-conformance").toFile().delete();
-      }
-      Path.of("/sys/fs/cgroup/unified/berth-conformance").toFile().delete();
-    });
+    onCleanup(CgroupTest::removeConformanceParents);
     ok(rt.run(tmp, "run", "--detach", "--bundle", b.dir.toString(), id));
     int pid = state(rt, id).get("pid").asInt();
     Path pidFile = tmp.resolve("exec-" + rt.name + ".pid");

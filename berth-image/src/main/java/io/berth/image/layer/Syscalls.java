@@ -1,5 +1,6 @@
 package io.berth.image.layer;
 
+import static io.berth.sys.NativeCall.call;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -100,31 +101,6 @@ final class Syscalls {
   }
 
   private Syscalls() {}
-
-  private static long call(MemorySegment fn, MemorySegment st) throws Throwable {
-    return NativeCall.call(fn, st, 0, 0, 0, 0, 0, 0);
-  }
-
-  private static long call(MemorySegment fn, MemorySegment st, long a) throws Throwable {
-    return NativeCall.call(fn, st, a, 0, 0, 0, 0, 0);
-  }
-
-  private static long call(MemorySegment fn, MemorySegment st, long a, long b) throws Throwable {
-    return NativeCall.call(fn, st, a, b, 0, 0, 0, 0);
-  }
-
-  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c) throws Throwable {
-    return NativeCall.call(fn, st, a, b, c, 0, 0, 0);
-  }
-
-  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d) throws Throwable {
-    return NativeCall.call(fn, st, a, b, c, d, 0, 0);
-  }
-
-  private static long call(MemorySegment fn, MemorySegment st, long a, long b, long c, long d, long e)
-      throws Throwable {
-    return NativeCall.call(fn, st, a, b, c, d, e, 0);
-  }
 
   private static SysException fail(String what, MemorySegment state) {
     return new SysException(what, NativeCall.errno(state));

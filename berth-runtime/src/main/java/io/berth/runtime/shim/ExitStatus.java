@@ -2,6 +2,7 @@ package io.berth.runtime.shim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.oci.SpecJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +18,7 @@ import java.util.Optional;
  * @param signal the killing signal, 0 when the process exited by itself
  */
 public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant finishedAt) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = SpecJson.mapper();
 
   /** The status in {@code dir}/exit.json; empty while the container is still running. */
   public static Optional<ExitStatus> read(Path dir) {
