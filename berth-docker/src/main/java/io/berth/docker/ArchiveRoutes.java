@@ -124,7 +124,6 @@ final class ArchiveRoutes {
     Container c = api.container(r.param("id"));
     String path = pathParam(r);
     boolean noOverwriteDirNonDir = r.queryBool("noOverwriteDirNonDir", false);
-    byte[] body = r.body();
     api.engine.withRootfs(c.id(), root -> {
       Path dir = io.berth.engine.ContainerPaths.resolve(root, path, true);
       if (!Files.exists(dir)) {
@@ -133,7 +132,8 @@ final class ArchiveRoutes {
       if (!Files.isDirectory(dir)) {
         throw HttpException.badRequest("extraction point is not a directory: " + path);
       }
-      try {
+      // Whatever its size: a large tar came spooled to a file by the server.
+      try (InputStream body = r.bodyStream()) {
         extract(root, root.relativize(dir).toString(), body, noOverwriteDirNonDir);
       } catch (IOException e) {
         throw HttpException.badRequest("cannot extract the archive into " + path + ": " + e.getMessage());
@@ -252,7 +252,12 @@ final class ArchiveRoutes {
    * is resolved inside the root, its parents created as needed.
    */
   static void extract(Path root, String dir, byte[] tarBytes, boolean noOverwriteDirNonDir) throws IOException {
-    InputStream in = new BufferedInputStream(new ByteArrayInputStream(tarBytes));
+    extract(root, dir, new ByteArrayInputStream(tarBytes), noOverwriteDirNonDir);
+  }
+
+  /** Unpacks a tar stream (gzip'd or not) into {@code dir} under {@code root}. */
+  static void extract(Path root, String dir, InputStream tarStream, boolean noOverwriteDirNonDir) throws IOException {
+    InputStream in = new BufferedInputStream(tarStream);
     in.mark(2);
     int b1 = in.read();
     int b2 = in.read();

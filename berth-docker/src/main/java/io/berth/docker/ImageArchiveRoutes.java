@@ -115,13 +115,15 @@ final class ImageArchiveRoutes {
   // ---- load ----
 
   private Response load(Request r) throws IOException {
-    byte[] body = r.body();
     Path temp = tempDir();
     return Response.stream(200, "application/json", chunks -> {
       PullProgressJson lines = new PullProgressJson(chunks::write);
       Path archive = Files.createTempFile(temp, "load-", ".tar");
       try {
-        Files.write(archive, body);
+        // Whatever its size: a large archive came spooled to a file by the server.
+        try (InputStream body = r.bodyStream()) {
+          Files.copy(body, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         for (String line : importArchive(archive)) {
           lines.send(Map.of("stream", line + "\n"));
         }

@@ -268,6 +268,7 @@ final class HttpIO {
       case 500 -> "Internal Server Error";
       case 501 -> "Not Implemented";
       case 505 -> "HTTP Version Not Supported";
+      case 507 -> "Insufficient Storage";
       default -> "Status " + status;
     };
   }

@@ -1,7 +1,12 @@
 package io.berth.server;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,16 +24,27 @@ public final class Request {
   private final Map<String, List<String>> query;
   private final Map<String, String> headers;
   private final byte[] body;
+  private final Path bodyFile;
   private final Map<String, String> params;
   private final BooleanSupplier clientGone;
 
   Request(String method, String rawPath, Map<String, List<String>> query, Map<String, String> headers, byte[] body,
       Map<String, String> params, BooleanSupplier clientGone) {
+    this(method, rawPath, query, headers, body, null, params, clientGone);
+  }
+
+  /**
+   * @param bodyFile where a body too large to hold in memory was spooled (then {@code body} is
+   *     empty), or null
+   */
+  Request(String method, String rawPath, Map<String, List<String>> query, Map<String, String> headers, byte[] body,
+      Path bodyFile, Map<String, String> params, BooleanSupplier clientGone) {
     this.method = method;
     this.rawPath = rawPath;
     this.query = query;
     this.headers = headers;
     this.body = body;
+    this.bodyFile = bodyFile;
     this.params = params;
     this.clientGone = clientGone;
   }
@@ -44,11 +60,11 @@ public final class Request {
 
   /** The same request at another path (an API that routes on part of the path, as Docker's version prefix). */
   public Request withPath(String newRawPath) {
-    return new Request(method, newRawPath, query, headers, body, params, clientGone);
+    return new Request(method, newRawPath, query, headers, body, bodyFile, params, clientGone);
   }
 
   Request withParams(Map<String, String> p) {
-    return new Request(method, rawPath, query, headers, body, Map.copyOf(p), clientGone);
+    return new Request(method, rawPath, query, headers, body, bodyFile, Map.copyOf(p), clientGone);
   }
 
   public String method() {
@@ -65,8 +81,22 @@ public final class Request {
     return rawPath;
   }
 
+  /**
+   * The body, in memory. A body larger than the server holds in memory (an image archive, a tar to
+   * copy into a container) was spooled to a file instead: endpoints that take such bodies read
+   * {@link #bodyStream}; for the others it is a 413.
+   */
   public byte[] body() {
+    if (bodyFile != null) {
+      throw new HttpException(413, "the request body is larger than " + UnixHttpServer.MAX_BODY
+          + " bytes, more than this endpoint takes");
+    }
     return body;
+  }
+
+  /** The body as a stream, whatever its size; the caller closes it. */
+  public InputStream bodyStream() throws IOException {
+    return bodyFile != null ? Files.newInputStream(bodyFile) : new ByteArrayInputStream(body);
   }
 
   /** A header's value (names are case-insensitive; repeated headers are joined with ", "). */

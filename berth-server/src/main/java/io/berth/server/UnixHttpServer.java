@@ -41,7 +41,10 @@ public final class UnixHttpServer implements AutoCloseable {
     Response handle(Request request) throws Exception;
   }
 
+  /** Bodies up to this size are read into memory; larger ones are spooled to a temporary file. */
   static final long MAX_BODY = 64L << 20;
+  /** The largest body taken at all (a spooled one). */
+  static final long MAX_SPOOLED = 64L << 30;
   static final int BACKLOG = 1024;
 
   private final Path socket;
@@ -215,7 +218,7 @@ public final class UnixHttpServer implements AutoCloseable {
     String target = parts[1];
     boolean http10 = parts[2].equals("HTTP/1.0");
     Map<String, String> headers;
-    byte[] body;
+    Body body;
     try {
       headers = HttpIO.readHeaders(in);
       body = readBody(headers, in, out);
@@ -223,6 +226,17 @@ public final class UnixHttpServer implements AutoCloseable {
       writeError(out, e.status(), e.getMessage());
       return false;
     }
+    try {
+      return answer(method, target, http10, headers, body, ch, in, out);
+    } finally {
+      if (body.file() != null) {
+        Files.deleteIfExists(body.file());
+      }
+    }
+  }
+
+  private boolean answer(String method, String target, boolean http10, Map<String, String> headers, Body body,
+      SocketChannel ch, InputStream in, OutputStream out) throws IOException {
     String connection = String.valueOf(headers.get("Connection")).toLowerCase(java.util.Locale.ROOT);
     boolean keepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
     if (!target.startsWith("/")) {
@@ -234,7 +248,7 @@ public final class UnixHttpServer implements AutoCloseable {
     Response response;
     try {
       Request req = new Request(method, q < 0 ? target : target.substring(0, q),
-          Request.parseQuery(q < 0 ? "" : target.substring(q + 1)), headers, body, Map.of(), watch);
+          Request.parseQuery(q < 0 ? "" : target.substring(q + 1)), headers, body.bytes(), body.file(), Map.of(), watch);
       response = handler.handle(req);
     } catch (HttpException e) {
       response = errorResponse(e.status(), e.getMessage());
@@ -312,21 +326,61 @@ public final class UnixHttpServer implements AutoCloseable {
     }
   }
 
-  private static byte[] readBody(Map<String, String> headers, InputStream in, OutputStream out) throws IOException {
+  /** A request body: in memory, or, above {@link #MAX_BODY}, in a file of its own (bytes empty). */
+  private record Body(byte[] bytes, Path file) {}
+
+  private static Body readBody(Map<String, String> headers, InputStream in, OutputStream out) throws IOException {
     boolean chunked = HttpIO.isChunked(headers);
     long length = HttpIO.contentLength(headers);
     if (!chunked && length <= 0) {
-      return new byte[0];
+      return new Body(new byte[0], null);
     }
-    if (length > MAX_BODY) {
-      throw new HttpException(413, "the request body is larger than " + MAX_BODY + " bytes");
+    if (length > MAX_SPOOLED) {
+      throw new HttpException(413, "the request body is larger than " + MAX_SPOOLED + " bytes");
     }
     String expect = headers.get("Expect");
     if (expect != null && expect.equalsIgnoreCase("100-continue")) {
       out.write(HttpIO.ascii("HTTP/1.1 100 Continue\r\n\r\n"));
       out.flush();
     }
-    return chunked ? HttpIO.readAll(new HttpIO.ChunkedInput(in), MAX_BODY) : HttpIO.readN(in, length);
+    if (!chunked && length <= MAX_BODY) {
+      return new Body(HttpIO.readN(in, length), null);
+    }
+    InputStream src = chunked ? new HttpIO.ChunkedInput(in) : in;
+    long limit = chunked ? MAX_SPOOLED : length;
+    byte[] first = src.readNBytes((int) Math.min(MAX_BODY + 1, limit));
+    if (chunked && first.length <= MAX_BODY) {
+      return new Body(first, null);
+    }
+    // Larger than memory should hold: spooled, e.g. an image archive for docker load.
+    Path file = Files.createTempFile("berth-body-", ".tmp");
+    try (OutputStream f = Files.newOutputStream(file)) {
+      f.write(first);
+      long total = first.length;
+      byte[] buf = new byte[1 << 16];
+      while (total < limit) {
+        int n = src.read(buf, 0, (int) Math.min(buf.length, limit - total));
+        if (n < 0) {
+          break;
+        }
+        f.write(buf, 0, n);
+        total += n;
+      }
+      if (!chunked && total < length) {
+        throw new EOFException("the connection closed after " + total + " of " + length + " body bytes");
+      }
+      if (chunked && total >= MAX_SPOOLED && src.read() >= 0) {
+        throw new HttpException(413, "the request body is larger than " + MAX_SPOOLED + " bytes");
+      }
+      return new Body(new byte[0], file);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      if (e instanceof IOException io && !(e instanceof EOFException)) {
+        throw new HttpException(507, "cannot keep the request body of " + (chunked ? "unknown length" : length + " bytes")
+            + ": " + io.getMessage());
+      }
+      throw e;
+    }
   }
 
   private static Response errorResponse(int status, String message) {

@@ -42,6 +42,20 @@ class UnixHttpServerTest {
         .get("/v1/things/{name}", r -> Response.json(200, Map.of("name", r.param("name"),
             "q", String.valueOf(r.query("q")), "flag", r.queryBool("flag", false))))
         .post("/v1/echo", r -> Response.bytes(200, "application/octet-stream", r.body()))
+        .post("/v1/digest", r -> {
+          // Any size: the body as a stream, its length and SHA-256.
+          java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+          long n = 0;
+          try (InputStream in = r.bodyStream()) {
+            byte[] buf = new byte[1 << 16];
+            int k;
+            while ((k = in.read(buf)) > 0) {
+              sha.update(buf, 0, k);
+              n += k;
+            }
+          }
+          return Response.text(200, n + " " + java.util.HexFormat.of().formatHex(sha.digest()));
+        })
         .get("/v1/count", r -> Response.stream(200, "text/plain", out -> {
           for (int i = 0; i < 3; i++) {
             out.write(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
@@ -151,6 +165,71 @@ class UnixHttpServerTest {
     }
     Path file = Files.writeString(dir.resolve("plain"), "x");
     assertThrows(IOException.class, () -> UnixHttpServer.start(file, r -> Response.status(204)));
+  }
+
+  /**
+   * A body above what is held in memory (64 MiB) is spooled to a temporary file: an endpoint that
+   * streams it gets all of it, by length or chunked; one that wants it in memory answers 413; no
+   * spool file is left.
+   */
+  @Test
+  void largeBodiesAreSpooledAndStreamedToTheHandler() throws Exception {
+    long size = UnixHttpServer.MAX_BODY + (3 << 20) + 17;
+    byte[] block = new byte[1 << 20];
+    new java.util.Random(7).nextBytes(block);
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    for (long left = size; left > 0; left -= block.length) {
+      sha.update(block, 0, (int) Math.min(block.length, left));
+    }
+    String expected = size + " " + java.util.HexFormat.of().formatHex(sha.digest());
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    long spoolsBefore = spools(tmp);
+    for (boolean chunked : new boolean[] {false, true}) {
+      for (String path : new String[] {"/v1/digest", "/v1/echo"}) {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+          OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+          out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+              + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + size + "\r\n") + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          for (long left = size; left > 0; left -= block.length) {
+            int n = (int) Math.min(block.length, left);
+            if (chunked) {
+              out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write(block, 0, n);
+            if (chunked) {
+              out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+          }
+          if (chunked) {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          }
+          out.flush();
+          InputStream in = new HttpIO.ChannelInput(ch);
+          String status = HttpIO.readLine(in);
+          Map<String, String> h = HttpIO.readHeaders(in);
+          String text = new String(HttpIO.readN(in, HttpIO.contentLength(h)), StandardCharsets.UTF_8);
+          if (path.equals("/v1/digest")) {
+            assertEquals("HTTP/1.1 200 OK", status, text);
+            assertEquals(expected, text.trim(), (chunked ? "chunked" : "by length") + ": all of it, in order");
+          } else {
+            assertEquals("HTTP/1.1 413 Content Too Large", status, text);
+            assertTrue(text.contains("larger than " + UnixHttpServer.MAX_BODY), text);
+          }
+        }
+      }
+    }
+    assertEquals(spoolsBefore, spools(tmp), "no spool file left in " + tmp);
+    // The server still answers.
+    try (UnixHttpClient c = new UnixHttpClient(sock)) {
+      assertEquals(200, c.get("/v1/things/x").status());
+    }
+  }
+
+  private static long spools(Path tmp) throws IOException {
+    try (var s = Files.list(tmp)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("berth-body-")).count();
+    }
   }
 
   @Test

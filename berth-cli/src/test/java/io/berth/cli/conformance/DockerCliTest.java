@@ -924,6 +924,92 @@ class DockerCliTest {
     }
   }
 
+  /**
+   * Bodies larger than the daemon holds in memory (64 MiB): docker load of an image archive with
+   * a 70 MiB layer, and docker cp of a 70 MiB file into a container, both streamed by the docker
+   * CLI (chunked) and spooled by the daemon.
+   */
+  @Test
+  void loadAndCopyInBodiesLargerThanMemoryHolds() throws Exception {
+    byte[] block = new byte[1 << 20];
+    new java.util.Random(11).nextBytes(block);
+    Path big = scratch.resolve("big.bin");
+    try (var out = Files.newOutputStream(big)) {
+      for (int i = 0; i < 70; i++) {
+        block[0] = (byte) i; // no two MiB alike
+        out.write(block);
+      }
+    }
+    // A docker-archive by hand: one layer holding big.bin, its config, the manifest.
+    Path layer = scratch.resolve("layer.tar");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(layer))) {
+      tar.setBigNumberMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
+      var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("big.bin");
+      entry.setSize(Files.size(big));
+      tar.putArchiveEntry(entry);
+      Files.copy(big, tar);
+      tar.closeArchiveEntry();
+    }
+    String diffId = sha256(layer);
+    String arch = System.getProperty("os.arch").equals("aarch64") ? "arm64" : "amd64";
+    byte[] config = ("{\"architecture\":\"" + arch + "\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\","
+        + "\"diff_ids\":[\"sha256:" + diffId + "\"]},\"history\":[{\"created_by\":\"a test\"}]}").getBytes(StandardCharsets.UTF_8);
+    String configName = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(config)) + ".json";
+    byte[] manifest = ("[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"bigload:1\"],\"Layers\":[\"" + diffId + "/layer.tar\"]}]")
+        .getBytes(StandardCharsets.UTF_8);
+    Path archive = scratch.resolve("bigload.tar");
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(archive))) {
+      tar.setBigNumberMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.BIGNUMBER_POSIX);
+      for (String name : List.of(diffId + "/layer.tar", configName, "manifest.json")) {
+        var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+        byte[] small = name.equals(configName) ? config : name.equals("manifest.json") ? manifest : null;
+        entry.setSize(small != null ? small.length : Files.size(layer));
+        tar.putArchiveEntry(entry);
+        if (small != null) {
+          tar.write(small);
+        } else {
+          Files.copy(layer, tar);
+        }
+        tar.closeArchiveEntry();
+      }
+    }
+    assertTrue(Files.size(archive) > (64L << 20), "larger than the daemon's in-memory limit");
+    String ctr = null;
+    try {
+      Result load = docker("load", "-i", archive.toString());
+      assertEquals(0, load.code(), load::toString);
+      assertEquals("Loaded image: bigload:1\n", load.out());
+      JsonNode inspect = json(ok("image", "inspect", "bigload:1")).get(0);
+      assertEquals("sha256:" + diffId, inspect.get("RootFS").get("Layers").get(0).asText());
+
+      ctr = ok("run", "-d", "localhost/busybox:latest", "sleep", "120").trim();
+      Result cp = docker("cp", big.toString(), ctr + ":/tmp/big.bin");
+      assertEquals(0, cp.code(), cp::toString);
+      assertEquals(sha256(big) + "  /tmp/big.bin\n", ok("exec", ctr, "sha256sum", "/tmp/big.bin"),
+          "the file copied in whole");
+    } finally {
+      if (ctr != null) {
+        docker("rm", "-f", ctr);
+      }
+      docker("rmi", "bigload:1");
+      for (Path f : List.of(big, layer, archive)) {
+        Files.deleteIfExists(f);
+      }
+    }
+  }
+
+  private static String sha256(Path file) throws Exception {
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    try (var in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        sha.update(buf, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
   @Test
   void pushToTheLocalRegistryThenRmiAndPullBack() throws Exception {
     String target = registry.host() + "/pushed/bb:v1";
