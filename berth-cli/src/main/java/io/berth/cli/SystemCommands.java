@@ -187,8 +187,23 @@ final class SystemCommands {
       r.put("CPUPerc", String.format(Locale.ROOT, "%.2f%%", cpu));
       r.put("MemUsage", binary(mem) + " / " + binary(limit));
       r.put("MemPerc", String.format(Locale.ROOT, "%.2f%%", limit > 0 ? mem * 100.0 / limit : 0.0));
-      r.put("NetIO", "0B / 0B");
-      r.put("BlockIO", "0B / 0B");
+      long rx = 0;
+      long tx = 0;
+      for (io.berth.engine.InterfaceStats i : engine.networkStats(c.id())) {
+        rx += i.rxBytes();
+        tx += i.txBytes();
+      }
+      long read = 0;
+      long written = 0;
+      if (b != null && b.io() != null) {
+        for (CgroupStats.DeviceIo d : b.io()) {
+          read += d.readBytes();
+          written += d.writeBytes();
+        }
+      }
+      // As Docker prints them: decimal units.
+      r.put("NetIO", decimal(rx) + " / " + decimal(tx));
+      r.put("BlockIO", decimal(read) + " / " + decimal(written));
       r.put("PIDs", b == null || b.pidsCurrent() == null ? "0" : Long.toString(b.pidsCurrent()));
       r.put("CPUs", cpus);
       rows.add(r);

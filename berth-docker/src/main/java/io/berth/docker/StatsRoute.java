@@ -1,6 +1,7 @@
 package io.berth.docker;
 
 import io.berth.engine.Container;
+import io.berth.engine.InterfaceStats;
 import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.server.Request;
 import io.berth.server.Response;
@@ -8,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,7 +31,11 @@ final class StatsRoute {
   }
 
   /** One reading: the cgroup's counters with the host's CPU time and the moment. */
-  record Sample(CgroupStats cgroup, long systemCpuNanos, Instant read) {}
+  record Sample(CgroupStats cgroup, long systemCpuNanos, Instant read, List<InterfaceStats> networks) {
+    Sample(CgroupStats cgroup, long systemCpuNanos, Instant read) {
+      this(cgroup, systemCpuNanos, read, List.of());
+    }
+  }
 
   Response stats(Request r) {
     Container c = api.container(r.param("id"));
@@ -63,7 +70,13 @@ final class StatsRoute {
     } catch (RuntimeException e) {
       cg = null; // removed or stopped meanwhile
     }
-    return new Sample(cg, systemCpuNanos(), Instant.now());
+    List<InterfaceStats> nets;
+    try {
+      nets = cg == null ? List.of() : api.engine.networkStats(id);
+    } catch (RuntimeException e) {
+      nets = List.of();
+    }
+    return new Sample(cg, systemCpuNanos(), Instant.now(), nets);
   }
 
   static Map<String, Object> document(Container c, Sample now, Sample pre) {
@@ -74,13 +87,38 @@ final class StatsRoute {
     m.put("preread", pre == null ? "0001-01-01T00:00:00Z" : pre.read.toString());
     CgroupStats cg = now.cgroup;
     m.put("pids_stats", cg == null ? Map.of() : pids(cg));
-    m.put("blkio_stats", blkio());
+    m.put("blkio_stats", blkio(cg));
     m.put("num_procs", 0);
     m.put("storage_stats", Map.of());
     m.put("cpu_stats", cpu(now));
     m.put("precpu_stats", pre == null ? cpu(new Sample(null, 0, now.read)) : cpu(pre));
     m.put("memory_stats", memory(cg));
+    if (!now.networks().isEmpty()) {
+      Map<String, Object> nets = new LinkedHashMap<>();
+      for (InterfaceStats i : now.networks()) {
+        Map<String, Object> n = new LinkedHashMap<>();
+        n.put("rx_bytes", i.rxBytes());
+        n.put("rx_packets", i.rxPackets());
+        n.put("rx_errors", i.rxErrors());
+        n.put("rx_dropped", i.rxDropped());
+        n.put("tx_bytes", i.txBytes());
+        n.put("tx_packets", i.txPackets());
+        n.put("tx_errors", i.txErrors());
+        n.put("tx_dropped", i.txDropped());
+        nets.put(i.name(), n);
+      }
+      m.put("networks", nets);
+    }
     return m;
+  }
+
+  private static Map<String, Object> entry(CgroupStats.DeviceIo d, String op, long value) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("major", d.major());
+    e.put("minor", d.minor());
+    e.put("op", op);
+    e.put("value", value);
+    return e;
   }
 
   private static Map<String, Object> pids(CgroupStats cg) {
@@ -92,12 +130,21 @@ final class StatsRoute {
     return p;
   }
 
-  private static Map<String, Object> blkio() {
+  /** Bytes read and written per device, as Docker lists them (the CLI sums "read" and "write"). */
+  private static Map<String, Object> blkio(CgroupStats cg) {
     Map<String, Object> b = new LinkedHashMap<>();
     for (String k : new String[] {"io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
         "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive",
         "sectors_recursive"}) {
       b.put(k, null);
+    }
+    if (cg != null && cg.io() != null) {
+      List<Map<String, Object>> bytes = new ArrayList<>();
+      for (CgroupStats.DeviceIo d : cg.io()) {
+        bytes.add(entry(d, "read", d.readBytes()));
+        bytes.add(entry(d, "write", d.writeBytes()));
+      }
+      b.put("io_service_bytes_recursive", bytes);
     }
     return b;
   }

@@ -1232,6 +1232,18 @@ public final class Engine implements AutoCloseable {
     }
   }
 
+  /**
+   * The counters of the running container's network interfaces (loopback left out); empty when it
+   * is not running or shares the host's network, whose figures are not the container's.
+   */
+  public List<InterfaceStats> networkStats(String nameOrId) {
+    Container ctr = get(nameOrId);
+    if (!ctr.state().isRunning() || "host".equals(ctr.spec().network())) {
+      return List.of();
+    }
+    return InterfaceStats.of(ctr.state().pid());
+  }
+
   /** The pids of the container's processes, as the host sees them. */
   public List<Integer> pids(String nameOrId) {
     Container ctr = get(nameOrId); // paused too: docker's top lists a frozen container's processes

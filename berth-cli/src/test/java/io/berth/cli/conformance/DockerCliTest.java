@@ -608,6 +608,11 @@ class DockerCliTest {
     assertTrue(top.startsWith("UID") && top.contains("PID") && top.contains("sleep 1000"), top);
     String stats = ok("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "life1");
     assertTrue(stats.matches("life1 1 [0-9.]+[KMG]?i?B / [0-9.]+[KMGT]iB\n"), stats);
+    // The docker CLI sums the API's networks and blkio entries: pinging the gateway shows in NET I/O.
+    ok("exec", "life1", "sh", "-c", "ping -c 3 -W 1 $(ip route | awk '/default/ {print $3}')");
+    String io = ok("stats", "--no-stream", "--format", "{{.NetIO}}|{{.BlockIO}}", "life1");
+    assertTrue(io.matches("[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\\|[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\n"), io);
+    assertFalse(io.startsWith("0B / ") || io.contains(" / 0B|"), "packets both ways: " + io);
 
     ok("rename", "life1", "life2");
     assertEquals(1, docker("inspect", "life1").code());

@@ -82,6 +82,12 @@ class SystemCommandsTest {
     BerthCommand.Result stats = berth("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}", "st1");
     assertEquals(0, stats.code(), stats.err());
     assertTrue(stats.out().matches("st1 [0-9.]+[KMG]?i?B / 64MiB 1\\n"), stats.out());
+    // Traffic to the network's gateway (the host's end of its bridge) counts in NET I/O.
+    BerthCommand.Result ping = berth("exec", "st1", "sh", "-c", "ping -c 3 -W 1 $(ip route | awk '/default/ {print $3}')");
+    assertEquals(0, ping.code(), ping.out() + ping.err());
+    BerthCommand.Result io = berth("stats", "--no-stream", "--format", "{{.NetIO}}|{{.BlockIO}}", "st1");
+    assertTrue(io.out().matches("[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\\|[0-9.]+[kMG]?B / [0-9.]+[kMG]?B\\n"), io.out());
+    assertFalse(io.out().startsWith("0B / ") || io.out().contains(" / 0B|"), "packets both ways: " + io.out());
     BerthCommand.Result bad = berth("healthcheck", "run", "st1");
     assertEquals(1, bad.code());
     assertEquals("unhealthy\n", bad.out());
@@ -90,7 +96,8 @@ class SystemCommandsTest {
     assertEquals("healthy\n", berth("inspect", "--format", "{{.State.Health.Status}}", "st1").out());
     assertEquals(0, berth("rm", "-f", "st1").code());
     BerthCommand.Result ev = berth("events", "--stream=false", "--filter", "container=st1", "--format", "{{.Action}}");
-    assertEquals("create\nstart\nexec_start: /bin/sh -c test -e /tmp/ok\nhealth_status: unhealthy\nexec_start: touch /tmp/ok\n"
+    assertEquals("create\nstart\nexec_start: sh -c ping -c 3 -W 1 $(ip route | awk '/default/ {print $3}')\n"
+        + "exec_start: /bin/sh -c test -e /tmp/ok\nhealth_status: unhealthy\nexec_start: touch /tmp/ok\n"
         + "exec_start: /bin/sh -c test -e /tmp/ok\nhealth_status: healthy\ndie\ndestroy\n", ev.out());
   }
 

@@ -152,6 +152,8 @@ final class V1Cgroup implements Cgroup {
     Path memory = dirs.get("memory");
     Path cpuacct = dirs.get("cpuacct");
     Path pids = dirs.get("pids");
+    Path blkio = dirs.get("blkio");
+    String io = blkio == null ? null : ControlFiles.readIfPresent(blkio.resolve("blkio.throttle.io_service_bytes_recursive"));
     return new CgroupStats(
         memory == null ? null : ControlFiles.readLong(memory.resolve("memory.usage_in_bytes")),
         memory == null ? null : ControlFiles.readLimit(memory.resolve("memory.limit_in_bytes")),
@@ -159,7 +161,8 @@ final class V1Cgroup implements Cgroup {
         cpuacct == null ? null : ControlFiles.readLong(cpuacct.resolve("cpuacct.usage_user")),
         cpuacct == null ? null : ControlFiles.readLong(cpuacct.resolve("cpuacct.usage_sys")),
         pids == null ? null : ControlFiles.readLong(pids.resolve("pids.current")),
-        pids == null ? null : ControlFiles.readLimit(pids.resolve("pids.max")));
+        pids == null ? null : ControlFiles.readLimit(pids.resolve("pids.max")),
+        io == null ? null : CgroupStats.parseV1Io(io));
   }
 
   @Override

@@ -89,6 +89,7 @@ final class V2Cgroup implements Cgroup {
   @Override
   public CgroupStats stats() {
     Path cpuStat = dir.resolve("cpu.stat");
+    String io = ControlFiles.readIfPresent(dir.resolve("io.stat"));
     return new CgroupStats(
         ControlFiles.readLong(dir.resolve("memory.current")),
         ControlFiles.readLimit(dir.resolve("memory.max")),
@@ -96,7 +97,8 @@ final class V2Cgroup implements Cgroup {
         microsToNanos(ControlFiles.readKeyed(cpuStat, "user_usec")),
         microsToNanos(ControlFiles.readKeyed(cpuStat, "system_usec")),
         ControlFiles.readLong(dir.resolve("pids.current")),
-        ControlFiles.readLimit(dir.resolve("pids.max")));
+        ControlFiles.readLimit(dir.resolve("pids.max")),
+        io == null ? null : CgroupStats.parseV2Io(io));
   }
 
   @Override

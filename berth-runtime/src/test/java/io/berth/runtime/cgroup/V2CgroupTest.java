@@ -265,14 +265,16 @@ class V2CgroupTest {
         "/sys/fs/cgroup/berth/c1/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n");
     fs.put("/sys/fs/cgroup/berth/c1/pids.current", "3\n");
     fs.put("/sys/fs/cgroup/berth/c1/pids.max", "64\n");
+    fs.put("/sys/fs/cgroup/berth/c1/io.stat", "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n253:1 rbytes=10 wbytes=0\n");
     CgroupStats s = host.cgroup("/berth/c1", "c1").stats();
-    assertEquals(new CgroupStats(4096L, -1L, 1_500_000L, 1_000_000L, 500_000L, 3L, 64L), s);
+    assertEquals(new CgroupStats(4096L, -1L, 1_500_000L, 1_000_000L, 500_000L, 3L, 64L,
+        java.util.List.of(new CgroupStats.DeviceIo(8, 0, 4096, 8192), new CgroupStats.DeviceIo(253, 1, 10, 0))), s);
   }
 
   @Test
   void statsOfAMissingControllerAreNull() {
     CgroupStats s = host.cgroup("/berth/other", "other").stats();
-    assertEquals(new CgroupStats(null, null, null, null, null, null, null), s);
+    assertEquals(new CgroupStats(null, null, null, null, null, null, null, null), s);
   }
 
   @Test
