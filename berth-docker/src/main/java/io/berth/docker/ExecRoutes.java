@@ -107,7 +107,8 @@ final class ExecRoutes {
     }
     boolean tty = e.spec.tty();
     if (CreateRequest.bool(b, "Detach")) {
-      engine.execDetached(c.id(), e.spec);
+      Engine.DetachedExec d = engine.execDetached(c.id(), e.spec);
+      e.detached(d.pid(), d.shimDir());
       return Response.status(200);
     }
     return ContainerRoutes.takeover(r, tty, conn -> {

@@ -1,13 +1,17 @@
 package io.berth.docker;
 
 import io.berth.engine.Engine;
+import io.berth.runtime.shim.ExitStatus;
 import io.berth.server.HttpException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,6 +36,8 @@ final class ExecSessions {
     volatile Integer exitCode;
     volatile int pid;
     volatile Instant finished;
+    /** Where a detached exec's shim records its exit; null for an attached one. */
+    volatile Path detachedDir;
     final Instant created = Instant.now();
     /** The pty master while the exec runs with a terminal; guarded by this. */
     int master = -1;
@@ -81,7 +87,32 @@ final class ExecSessions {
       finished = Instant.now();
     }
 
+    /** Started detached: its shim records the exit in {@code shimDir}, read when inspected. */
+    void detached(int pid, Path shimDir) {
+      this.pid = pid;
+      this.detachedDir = shimDir;
+      this.running = true;
+    }
+
+    /**
+     * A detached exec's end, once its shim has recorded it. Without a record, a process that is
+     * gone with its directory (the container's run ended and took both) was killed with it: 137.
+     */
+    private void refreshDetached() {
+      Path dir = detachedDir;
+      if (dir == null || !running) {
+        return;
+      }
+      Optional<ExitStatus> exit = ExitStatus.read(dir);
+      if (exit.isPresent()) {
+        finish(exit.get().exitCode());
+      } else if (!Files.exists(dir) && !Files.exists(Path.of("/proc/" + pid))) {
+        finish(137);
+      }
+    }
+
     Map<String, Object> inspect() {
+      refreshDetached();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("CanRemove", false);
       m.put("ContainerID", containerId);

@@ -1304,7 +1304,13 @@ public final class Engine implements AutoCloseable {
    * Starts {@code exec} with nobody attached. Its own shim is its parent and reaps it: a process
    * of the container's pid namespace left unreaped would keep the container from ever exiting.
    */
-  public void execDetached(String nameOrId, ExecSpec exec) {
+  /**
+   * A detached exec: the pid of its process and the directory where its shim records how it
+   * ended ({@link ExitStatus#read}); the directory goes with the container's run.
+   */
+  public record DetachedExec(int pid, Path shimDir) {}
+
+  public DetachedExec execDetached(String nameOrId, ExecSpec exec) {
     Container ctr = running(nameOrId);
     Path dir = shimDir(ctr.id()).resolve("e").resolve(Names.newId().substring(0, 8));
     try {
@@ -1315,8 +1321,9 @@ public final class Engine implements AutoCloseable {
     ShimOptions shim = new ShimOptions(ctr.id() + "-exec", dir, null, 0, 1, false, false, null, List.of());
     int devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
     try {
-      execWith(ctr, exec, new CreateOptions(null, null, 0, false, new int[] {devNull, devNull, devNull}),
+      int pid = execWith(ctr, exec, new CreateOptions(null, null, 0, false, new int[] {devNull, devNull, devNull}),
           new Runtime(runtimeRoot(), Libexec.init(), config.warn(), new ShimLauncher(shim)));
+      return new DetachedExec(pid, dir);
     } finally {
       Libc.closeQuietly(devNull);
     }

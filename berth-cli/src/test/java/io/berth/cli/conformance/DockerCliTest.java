@@ -929,6 +929,33 @@ class DockerCliTest {
     }
   }
 
+  /** exec -d: the exec's inspect shows it running, then its exit code, as the shim recorded it. */
+  @Test
+  void aDetachedExecReportsItsExitCode() throws Exception {
+    String ctr = ok("run", "-d", "busybox", "sleep", "120").trim();
+    try {
+      JsonNode created = json(curl("-X", "POST", "-H", "Content-Type: application/json",
+          "-d", "{\"Cmd\":[\"sh\",\"-c\",\"sleep 1; exit 5\"]}", "http://d/containers/" + ctr + "/exec").out());
+      String exec = created.get("Id").asText();
+      Result start = curl("-X", "POST", "-H", "Content-Type: application/json", "-d", "{\"Detach\":true}",
+          "-o", "/dev/null", "-w", "%{http_code}", "http://d/exec/" + exec + "/start");
+      assertEquals("200", start.out(), start::toString);
+      JsonNode running = json(curl("http://d/exec/" + exec + "/json").out());
+      assertTrue(running.get("Running").asBoolean(), running.toString());
+      assertTrue(running.get("Pid").asInt() > 0, running.toString());
+      JsonNode done = running;
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (done.get("Running").asBoolean() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        done = json(curl("http://d/exec/" + exec + "/json").out());
+      }
+      assertFalse(done.get("Running").asBoolean(), done.toString());
+      assertEquals(5, done.get("ExitCode").asInt(), done.toString());
+    } finally {
+      docker("rm", "-f", ctr);
+    }
+  }
+
   /**
    * Bodies larger than the daemon holds in memory (64 MiB): docker load of an image archive with
    * a 70 MiB layer, and docker cp of a 70 MiB file into a container, both streamed by the docker
