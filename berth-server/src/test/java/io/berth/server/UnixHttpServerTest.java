@@ -219,6 +219,12 @@ class UnixHttpServerTest {
         }
       }
     }
+    // The server deletes a spool file once it has written the response, a moment after the
+    // client has read it.
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (spools(tmp) != spoolsBefore && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
     assertEquals(spoolsBefore, spools(tmp), "no spool file left in " + tmp);
     // The server still answers.
     try (UnixHttpClient c = new UnixHttpClient(sock)) {
