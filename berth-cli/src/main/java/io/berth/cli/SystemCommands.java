@@ -5,6 +5,8 @@ import io.berth.engine.ContainerState;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineException;
 import io.berth.engine.Event;
+import io.berth.engine.HostMemory;
+import io.berth.engine.InterfaceStats;
 import io.berth.engine.Volumes;
 import io.berth.image.meta.ImageRecord;
 import io.berth.runtime.cgroup.CgroupStats;
@@ -170,7 +172,7 @@ final class SystemCommands {
     Thread.sleep(500);
     double elapsed = (System.nanoTime() - t0);
     int cpus = java.lang.Runtime.getRuntime().availableProcessors();
-    long hostMem = hostMemory();
+    long hostMem = HostMemory.total();
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Container c : list) {
       CgroupStats a = first.get(c.id());
@@ -189,7 +191,7 @@ final class SystemCommands {
       r.put("MemPerc", String.format(Locale.ROOT, "%.2f%%", limit > 0 ? mem * 100.0 / limit : 0.0));
       long rx = 0;
       long tx = 0;
-      for (io.berth.engine.InterfaceStats i : engine.networkStats(c.id())) {
+      for (InterfaceStats i : engine.networkStats(c.id())) {
         rx += i.rxBytes();
         tx += i.txBytes();
       }
@@ -218,19 +220,6 @@ final class SystemCommands {
     String template = format != null ? format
         : "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}";
     out.print(GoTemplate.table(template, rows, headers, true));
-    return 0;
-  }
-
-  private static long hostMemory() {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (l.startsWith("MemTotal:")) {
-          return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // fall through
-    }
     return 0;
   }
 
@@ -311,7 +300,7 @@ final class SystemCommands {
     out.println("  kernel: " + read("/proc/sys/kernel/osrelease"));
     out.println("  os: " + osName());
     out.println("  cpus: " + java.lang.Runtime.getRuntime().availableProcessors());
-    out.println("  memTotal: " + hostMemory());
+    out.println("  memTotal: " + HostMemory.total());
     out.println("  cgroups: " + cgroupMode());
     out.println("store:");
     out.println("  root: " + engine.config().root());

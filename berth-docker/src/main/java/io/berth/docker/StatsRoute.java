@@ -1,6 +1,7 @@
 package io.berth.docker;
 
 import io.berth.engine.Container;
+import io.berth.engine.HostMemory;
 import io.berth.engine.InterfaceStats;
 import io.berth.runtime.cgroup.CgroupStats;
 import io.berth.server.Request;
@@ -169,7 +170,7 @@ final class StatsRoute {
       return mem;
     }
     mem.put("usage", orZero(cg.memoryUsageBytes()));
-    long host = hostMemory();
+    long host = HostMemory.total();
     Long limit = cg.memoryLimitBytes();
     mem.put("limit", limit == null || limit < 0 || (host > 0 && limit > host) ? host : limit);
     mem.put("stats", Map.of());
@@ -199,16 +200,4 @@ final class StatsRoute {
     return 0;
   }
 
-  static long hostMemory() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // unknown
-    }
-    return 0;
-  }
 }

@@ -3,6 +3,7 @@ package io.berth.docker;
 import io.berth.engine.Container;
 import io.berth.engine.ContainerState;
 import io.berth.engine.Event;
+import io.berth.engine.HostMemory;
 import io.berth.engine.Volumes;
 import io.berth.image.meta.ImageRecord;
 import io.berth.server.Request;
@@ -165,7 +166,7 @@ final class SystemRoutes {
     i.put("RegistryConfig", Map.of("InsecureRegistryCIDRs", List.of("127.0.0.0/8"), "IndexConfigs", Map.of(),
         "Mirrors", List.of()));
     i.put("NCPU", Runtime.getRuntime().availableProcessors());
-    i.put("MemTotal", StatsRoute.hostMemory());
+    i.put("MemTotal", HostMemory.total());
     i.put("DockerRootDir", api.engine.config().root().toAbsolutePath().toString());
     i.put("Name", hostname());
     i.put("Labels", List.of());

@@ -314,10 +314,11 @@ public final class Engine implements AutoCloseable {
       String hostname = hostname(ctr);
       List<Networks.Network> nets = cniNetworks(ctr.spec());
       EtcFiles.write(dir.resolve("etc"), etcInputs(ctr, hostname, nets, List.of()));
-      Spec spec = SpecBuilder.build(new SpecBuilder.Inputs(ctr, imageConfig, rootfs, dir.resolve("etc"),
+      SpecBuilder.Built built = SpecBuilder.build(new SpecBuilder.Inputs(ctr, imageConfig, rootfs, dir.resolve("etc"),
           hostname, MountSpecs.of(ctr.spec(), ctr.anonymousVolumes(), this::volumeData), initBinary(ctr.spec()),
           joinedNetns(ctr.spec())));
-      byte[] configJson = SpecJson.toBytes(spec);
+      Spec spec = built.spec();
+      byte[] configJson = built.json();
       Files.write(dir.resolve("config.json"), configJson);
       trace.mark("spec");
       if (shimDir.resolve("attach.sock").toAbsolutePath().toString().length() >= 108) {

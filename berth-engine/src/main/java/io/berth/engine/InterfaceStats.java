@@ -2,7 +2,6 @@ package io.berth.engine;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +17,8 @@ public record InterfaceStats(String name, long rxBytes, long rxPackets, long rxE
   public static List<InterfaceStats> of(int pid) {
     try {
       return parse(Files.readString(Path.of("/proc/" + pid + "/net/dev")));
-    } catch (NoSuchFileException e) {
-      return List.of();
     } catch (IOException e) {
-      return List.of(); // the process ended while it was read
+      return List.of(); // no such process, or it ended while it was read
     }
   }
 

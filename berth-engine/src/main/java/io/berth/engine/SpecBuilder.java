@@ -77,7 +77,10 @@ final class SpecBuilder {
     return l == null ? List.of() : l;
   }
 
-  static Spec build(Inputs in) {
+  /** A container's configuration: the bytes of its config.json and what they parse to. */
+  record Built(Spec spec, byte[] json) {}
+
+  static Built build(Inputs in) {
     ContainerSpec spec = in.container().spec();
     ImageConfig.Config image = in.image();
     ObjectNode root = (ObjectNode) JSON.valueToTree(DefaultSpec.create(false, 0, 0));
@@ -92,7 +95,8 @@ final class SpecBuilder {
     process(root.with("process"), in, spec, image);
     mounts(root, in, spec);
     linux(root.with("linux"), in.container().id(), spec, in.joinNetns());
-    return SpecJson.parse(SpecJson.toBytes(root), Spec.class, "the configuration of container " + in.container().name());
+    byte[] json = SpecJson.toBytes(root);
+    return new Built(SpecJson.parse(json, Spec.class, "the configuration of container " + in.container().name()), json);
   }
 
   private static void process(ObjectNode p, Inputs in, ContainerSpec spec, ImageConfig.Config image) {

@@ -30,11 +30,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,42 +157,17 @@ class DockerCliTest {
         }
       }
       if (base != null) {
-        List<String> mounts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-          String mp = line.split(" ")[4];
-          if (mp.startsWith(base + "/")) {
-            mounts.add(mp);
-          }
-        }
-        for (String m : mounts.reversed()) {
-          new ProcessBuilder("umount", "-l", m).start().waitFor();
-        }
-        List<Long> shims = ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runRoot + "/")).map(ProcessHandle::pid).toList();
-        try (Stream<Path> s = Files.walk(base)) {
-          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
+        List<String> mounts = RunRootLeftovers.unmountBelow(base);
+        List<Long> shims = RunRootLeftovers.processesOf(runRoot);
+        RunRootLeftovers.deleteTree(base);
         assertEquals(List.of(), mounts, "mounts left under " + base);
         assertEquals(List.of(), shims, "processes of the run root left running");
       }
     }
   }
 
-  static String commandLine(ProcessHandle p) {
-    try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
   static String log() {
-    try {
-      return Files.readString(daemonLog);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return RunRootLeftovers.read(daemonLog);
   }
 
   static Map<String, String> env() {

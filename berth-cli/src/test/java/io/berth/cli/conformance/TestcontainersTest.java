@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,23 +151,9 @@ class TestcontainersTest {
         registry.close();
       }
       if (base != null) {
-        List<String> mounts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-          String mp = line.split(" ")[4];
-          if (mp.startsWith(base + "/")) {
-            mounts.add(mp);
-          }
-        }
-        for (String m : mounts.reversed()) {
-          new ProcessBuilder("umount", "-l", m).start().waitFor();
-        }
-        List<Long> left = ProcessHandle.allProcesses().filter(p -> commandLine(p).contains(runRoot + "/"))
-            .map(ProcessHandle::pid).toList();
-        try (Stream<Path> s = Files.walk(base)) {
-          for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
+        List<String> mounts = RunRootLeftovers.unmountBelow(base);
+        List<Long> left = RunRootLeftovers.processesOf(runRoot);
+        RunRootLeftovers.deleteTree(base);
         check(problems, () -> assertEquals(List.of(), mounts, "mounts left under " + base));
         check(problems, () -> assertEquals(List.of(), left, "processes of the run root left running"));
       }
@@ -492,20 +476,8 @@ class TestcontainersTest {
     boolean holds() throws Exception;
   }
 
-  static String commandLine(ProcessHandle p) {
-    try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
   static String log() {
-    try {
-      return Files.readString(daemonLog);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return RunRootLeftovers.read(daemonLog);
   }
 
   static String tail(String text, int lines) {
