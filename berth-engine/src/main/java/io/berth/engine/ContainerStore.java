@@ -1,12 +1,12 @@
 package io.berth.engine;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.berth.oci.SpecJson;
+import io.berth.image.meta.Sqlite;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,7 +23,6 @@ import java.util.function.UnaryOperator;
  * column is unique, so two containers can never share a name.
  */
 final class ContainerStore implements AutoCloseable {
-  private static final ObjectMapper JSON = SpecJson.mapper();
 
   private final Path file;
   private final Connection c;
@@ -36,7 +35,7 @@ final class ContainerStore implements AutoCloseable {
   static ContainerStore open(Path file) {
     try {
       Files.createDirectories(file.getParent());
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      Connection c = Sqlite.open(file);
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 60000");
         s.execute("PRAGMA journal_mode = WAL");
@@ -211,17 +210,13 @@ final class ContainerStore implements AutoCloseable {
   }
 
   private static String toJson(Container ctr) {
-    try {
-      return JSON.writeValueAsString(ctr);
-    } catch (IOException e) {
-      throw new EngineException("cannot encode container " + ctr.id() + ": " + e.getMessage(), e);
-    }
+    return Json.writeString(ctr);
   }
 
   private static Container fromJson(String json) {
     try {
-      return JSON.readValue(json, Container.class);
-    } catch (IOException e) {
+      return Json.read(json, Container.class);
+    } catch (JsonException e) {
       throw new EngineException("a container record in the database is unreadable: " + e.getMessage(), e);
     }
   }

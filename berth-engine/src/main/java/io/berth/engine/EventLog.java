@@ -1,5 +1,6 @@
 package io.berth.engine;
 
+import io.berth.json.Json;
 import io.berth.oci.SpecJson;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -35,7 +36,7 @@ public final class EventLog {
   }
 
   void append(Event e) {
-    byte[] line = (SpecJson.toString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] line = (Json.writeString(e) + "\n").getBytes(StandardCharsets.UTF_8);
     try {
       Files.createDirectories(file.getParent());
       if (Files.exists(file) && Files.size(file) > MAX_SIZE) {

@@ -1,14 +1,11 @@
 package io.berth.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.image.spec.ImageConfig;
 import io.berth.oci.DefaultSpec;
 import io.berth.oci.LinuxNames;
 import io.berth.oci.Seccomp;
 import io.berth.oci.Spec;
+import io.berth.json.Json;
 import io.berth.oci.SpecJson;
 import io.berth.runtime.seccomp.DefaultSeccompProfile;
 import java.io.IOException;
@@ -38,7 +35,6 @@ final class SpecBuilder {
   /** Where {@code --init} puts the init process (tini) in the container. */
   static final String INIT_PATH = "/dev/init";
 
-  private static final ObjectMapper JSON = SpecJson.mapper();
 
   /** What the engine prepared for the container on the host. */
   record Inputs(
@@ -83,29 +79,29 @@ final class SpecBuilder {
   static Built build(Inputs in) {
     ContainerSpec spec = in.container().spec();
     ImageConfig.Config image = in.image();
-    ObjectNode root = (ObjectNode) JSON.valueToTree(DefaultSpec.create(false, 0, 0));
+    Map<String, Object> root = tree(DefaultSpec.create(false, 0, 0));
     root.put("hostname", in.hostname());
-    ObjectNode rootNode = root.putObject("root");
+    Map<String, Object> rootNode = putObject(root, "root");
     rootNode.put("path", in.rootfs().toString());
     rootNode.put("readonly", spec.readOnly());
-    ObjectNode annotations = root.putObject("annotations");
+    Map<String, Object> annotations = putObject(root, "annotations");
     annotations.put("io.berth.container.name", in.container().name());
     annotations.put("io.berth.image", in.container().image());
 
-    process(root.with("process"), in, spec, image);
+    process(with(root, "process"), in, spec, image);
     mounts(root, in, spec);
-    linux(root.with("linux"), in.container().id(), spec, in.joinNetns());
-    byte[] json = SpecJson.toBytes(root);
+    linux(with(root, "linux"), in.container().id(), spec, in.joinNetns());
+    byte[] json = Json.write(root);
     return new Built(SpecJson.parse(json, Spec.class, "the configuration of container " + in.container().name()), json);
   }
 
-  private static void process(ObjectNode p, Inputs in, ContainerSpec spec, ImageConfig.Config image) {
+  private static void process(Map<String, Object> p, Inputs in, ContainerSpec spec, ImageConfig.Config image) {
     List<String> args = new ArrayList<>(command(spec, image));
     if (spec.init()) {
       args.addAll(0, List.of(INIT_PATH, "--"));
     }
     p.put("terminal", spec.tty());
-    p.set("args", JSON.valueToTree(args));
+    p.put("args", args);
     Map<String, String> env = new LinkedHashMap<>();
     addEnv(env, List.of(DEFAULT_PATH));
     if (image != null) {
@@ -118,7 +114,7 @@ final class SpecBuilder {
     addEnv(env, spec.env());
     List<String> envList = new ArrayList<>();
     env.forEach((k, v) -> envList.add(v == null ? k : k + "=" + v));
-    p.set("env", JSON.valueToTree(envList));
+    p.put("env", envList);
     String cwd = spec.workingDir() != null && !spec.workingDir().isEmpty() ? spec.workingDir()
         : image != null && image.workingDir() != null && !image.workingDir().isEmpty() ? image.workingDir() : "/";
     if (!cwd.startsWith("/")) {
@@ -127,20 +123,20 @@ final class SpecBuilder {
     p.put("cwd", cwd);
     String user = spec.user() != null ? spec.user() : image == null ? null : image.user();
     UserLookup.Ids ids = UserLookup.resolve(in.rootfs(), user);
-    ObjectNode u = p.putObject("user");
+    Map<String, Object> u = putObject(p, "user");
     u.put("uid", ids.uid());
     u.put("gid", ids.gid());
     if (!ids.additionalGids().isEmpty()) {
-      u.set("additionalGids", JSON.valueToTree(ids.additionalGids()));
+      u.put("additionalGids", ids.additionalGids());
     }
     if (!env.containsKey("HOME")) {
       envList.add("HOME=" + ids.home());
-      p.set("env", JSON.valueToTree(envList));
+      p.put("env", envList);
     }
     List<String> caps = capabilities(spec);
-    ObjectNode c = p.putObject("capabilities");
+    Map<String, Object> c = putObject(p, "capabilities");
     for (String set : List.of("bounding", "effective", "permitted")) {
-      c.set(set, JSON.valueToTree(caps));
+      c.put(set, caps);
     }
     // off unless asked for, as docker: set-user-ID programs in images (su, ping) keep working
     p.put("noNewPrivileges", noNewPrivileges(spec));
@@ -150,7 +146,7 @@ final class SpecBuilder {
       rlimits.add(rlimit(ul));
     }
     if (!rlimits.isEmpty()) {
-      p.set("rlimits", JSON.valueToTree(rlimits));
+      p.put("rlimits", rlimits);
     }
   }
 
@@ -289,10 +285,10 @@ final class SpecBuilder {
     return s.equals("-1") || s.equalsIgnoreCase("unlimited") ? -1 : Long.parseLong(s);
   }
 
-  private static void mounts(ObjectNode root, Inputs in, ContainerSpec spec) {
+  private static void mounts(Map<String, Object> root, Inputs in, ContainerSpec spec) {
     List<Spec.Mount> mounts = new ArrayList<>();
-    for (JsonNode m : root.withArray("mounts")) {
-      Spec.Mount mount = JSON.convertValue(m, Spec.Mount.class);
+    for (Object m : withArray(root, "mounts")) {
+      Spec.Mount mount = Json.convert(m, Spec.Mount.class);
       if (spec.privileged() && mount.destination().equals("/sys")) {
         mount = new Spec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "rw"));
       }
@@ -311,16 +307,16 @@ final class SpecBuilder {
     List<String> userDest = in.userMounts().stream().map(Spec.Mount::destination).toList();
     mounts.removeIf(m -> userDest.contains(m.destination()));
     mounts.addAll(in.userMounts());
-    root.set("mounts", JSON.valueToTree(mounts));
+    root.put("mounts", mounts);
   }
 
   static String cgroupsPath(String id) {
     return "berth/" + id;
   }
 
-  private static void linux(ObjectNode linux, String id, ContainerSpec spec, Path joinNetns) {
+  private static void linux(Map<String, Object> linux, String id, ContainerSpec spec, Path joinNetns) {
     linux.put("cgroupsPath", cgroupsPath(id));
-    ArrayNode namespaces = linux.putArray("namespaces");
+    List<Object> namespaces = putArray(linux, "namespaces");
     List<String> ns = new ArrayList<>(List.of("pid", "ipc", "uts", "mount", "cgroup"));
     String mode = Engine.networkMode(spec);
     if (mode == null || mode.equals("none")) {
@@ -333,19 +329,18 @@ final class SpecBuilder {
       throw new EngineException("unknown network mode \"" + mode + "\"");
     }
     for (String n : ns) {
-      namespaces.addObject().put("type", n);
+      namespaces.add(object("type", n));
     }
     if (joinNetns != null) {
-      namespaces.addObject().put("type", "network").put("path", joinNetns.toString());
+      namespaces.add(object("type", "network", "path", joinNetns.toString()));
     }
     if (spec.privileged()) {
       linux.remove("maskedPaths");
       linux.remove("readonlyPaths");
     }
-    ObjectNode res = linux.with("resources");
+    Map<String, Object> res = with(linux, "resources");
     if (spec.privileged()) {
-      ArrayNode devs = res.putArray("devices");
-      devs.addObject().put("allow", true).put("access", "rwm");
+      putArray(res, "devices").add(object("allow", true, "access", "rwm"));
     }
     if (spec.memory() < 0 || spec.cpus() < 0 || spec.pidsLimit() < 0) {
       throw new EngineException("--memory, --cpus and --pids-limit must not be negative");
@@ -354,31 +349,31 @@ final class SpecBuilder {
       if (spec.memory() < 6 * 1024 * 1024) {
         throw new EngineException("minimum memory limit allowed is 6MB");
       }
-      res.putObject("memory").put("limit", spec.memory());
+      res.put("memory", object("limit", spec.memory()));
     }
     if (spec.cpus() > 0) {
       long period = 100_000;
-      res.putObject("cpu").put("quota", Math.round(spec.cpus() * period)).put("period", period);
+      res.put("cpu", object("quota", Math.round(spec.cpus() * period), "period", period));
     }
     if (spec.pidsLimit() > 0) {
-      res.putObject("pids").put("limit", spec.pidsLimit());
+      res.put("pids", object("limit", spec.pidsLimit()));
     }
     devices(linux, res, spec);
     if (!spec.sysctls().isEmpty()) {
-      linux.set("sysctl", JSON.valueToTree(spec.sysctls()));
+      linux.put("sysctl", spec.sysctls());
     }
     Seccomp seccomp = seccomp(spec);
     if (seccomp != null) {
-      linux.set("seccomp", JSON.valueToTree(seccomp));
+      linux.put("seccomp", seccomp);
     }
   }
 
-  private static void devices(ObjectNode linux, ObjectNode res, ContainerSpec spec) {
+  private static void devices(Map<String, Object> linux, Map<String, Object> res, ContainerSpec spec) {
     if (spec.devices().isEmpty()) {
       return;
     }
-    ArrayNode devs = linux.putArray("devices");
-    ArrayNode rules = res.withArray("devices");
+    List<Object> devs = putArray(linux, "devices");
+    List<Object> rules = withArray(res, "devices");
     for (String d : spec.devices()) {
       String[] parts = d.split(":");
       Path host = Path.of(parts[0]);
@@ -402,10 +397,9 @@ final class SpecBuilder {
       String type = kind == 0020000 ? "c" : "b";
       long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
       long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-      devs.addObject().put("path", inside).put("type", type).put("major", major).put("minor", minor)
-          .put("fileMode", mode & 07777).put("uid", 0).put("gid", 0);
-      rules.addObject().put("allow", true).put("type", type).put("major", major).put("minor", minor)
-          .put("access", perms);
+      devs.add(object("path", inside, "type", type, "major", major, "minor", minor,
+          "fileMode", mode & 07777, "uid", 0, "gid", 0));
+      rules.add(object("allow", true, "type", type, "major", major, "minor", minor, "access", perms));
     }
   }
 
@@ -423,5 +417,44 @@ final class SpecBuilder {
     } catch (IOException e) {
       throw new EngineException("cannot read the seccomp profile " + file + ": " + e.getMessage());
     }
+  }
+
+  // The configuration is built as a tree of maps and lists (with records in it where they are
+  // whole), written once by Json and read back as the Spec the runtime gets.
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> tree(Object record) {
+    return (Map<String, Object>) Json.read(Json.write(record), Object.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> with(Map<String, Object> parent, String key) {
+    return (Map<String, Object>) parent.computeIfAbsent(key, k -> new LinkedHashMap<String, Object>());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> withArray(Map<String, Object> parent, String key) {
+    return (List<Object>) parent.computeIfAbsent(key, k -> new ArrayList<Object>());
+  }
+
+  private static Map<String, Object> putObject(Map<String, Object> parent, String key) {
+    Map<String, Object> child = new LinkedHashMap<>();
+    parent.put(key, child);
+    return child;
+  }
+
+  private static List<Object> putArray(Map<String, Object> parent, String key) {
+    List<Object> child = new ArrayList<>();
+    parent.put(key, child);
+    return child;
+  }
+
+  /** An object of {@code key, value, key, value, ...}, in that order. */
+  private static Map<String, Object> object(Object... keysAndValues) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      o.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return o;
   }
 }

@@ -5,24 +5,38 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Reads and writes the specification's JSON documents with one shared, configured mapper. */
+/**
+ * Reads and writes the specification's JSON documents: records through {@link Json}, trees and
+ * pretty printing through one shared, configured Jackson mapper, made on first use.
+ */
 public final class SpecJson {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-          .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-          .configure(SerializationFeature.INDENT_OUTPUT, false);
-
   private SpecJson() {}
 
+  private static final class Jackson {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+            .configure(SerializationFeature.INDENT_OUTPUT, false);
+
+    /** Two-space indent and {@code "key": value}, as runc and Go's encoders print it. */
+    static final com.fasterxml.jackson.core.util.DefaultPrettyPrinter PRETTY =
+        new com.fasterxml.jackson.core.util.DefaultPrettyPrinter(
+                com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER))
+            .withArrayIndenter(com.fasterxml.jackson.core.util.DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+  }
+
   public static ObjectMapper mapper() {
-    return MAPPER;
+    return Jackson.MAPPER;
   }
 
   /** Reads a bundle's config.json; a malformed file becomes an {@link InvalidSpecException}. */
@@ -36,9 +50,27 @@ public final class SpecJson {
     return parse(bytes, Spec.class, configJson.toString());
   }
 
+  /**
+   * Binds {@code json} to {@code type}. Records go through {@link Json}, which is far cheaper than
+   * Jackson's data binding on a cold JVM (a one-shot command); anything else through Jackson.
+   */
   public static <T> T parse(byte[] json, Class<T> type, String what) {
+    if (!type.isRecord()) {
+      return jackson(json, type, what);
+    }
     try {
-      T value = MAPPER.readValue(json, type);
+      return Json.read(json, type);
+    } catch (JsonException e) {
+      if (e.problem().equals("empty document")) {
+        throw new InvalidSpecException(what + ": empty document");
+      }
+      throw new InvalidSpecException(what + ": " + e.getMessage());
+    }
+  }
+
+  private static <T> T jackson(byte[] json, Class<T> type, String what) {
+    try {
+      T value = mapper().readValue(json, type);
       if (value == null) {
         throw new InvalidSpecException(what + ": empty document");
       }
@@ -53,9 +85,13 @@ public final class SpecJson {
     }
   }
 
+  /**
+   * Jackson's JSON of any value: what users and clients see (API answers, inspect) keeps Jackson's
+   * form. Berth's own files on a container's path are written with {@link Json#write}.
+   */
   public static byte[] toBytes(Object value) {
     try {
-      return MAPPER.writeValueAsBytes(value);
+      return mapper().writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -65,16 +101,9 @@ public final class SpecJson {
     return new String(toBytes(value), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** Two-space indent and {@code "key": value}, as runc and Go's encoders print it. */
-  private static final com.fasterxml.jackson.core.util.DefaultPrettyPrinter PRETTY =
-      new com.fasterxml.jackson.core.util.DefaultPrettyPrinter(
-              com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
-                  .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER))
-          .withArrayIndenter(com.fasterxml.jackson.core.util.DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
-
   public static String toPrettyString(Object value) {
     try {
-      return MAPPER.writer(PRETTY).writeValueAsString(value);
+      return mapper().writer(Jackson.PRETTY).writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -12,7 +12,7 @@ import io.berth.runtime.cgroup.Hierarchy;
 import io.berth.runtime.plan.CreateContext;
 import io.berth.runtime.plan.Plan;
 import io.berth.runtime.plan.PlanCompiler;
-import io.berth.runtime.seccomp.SeccompCompiler;
+import io.berth.runtime.seccomp.SeccompCache;
 import io.berth.runtime.seccomp.SeccompProgram;
 import io.berth.sys.Libc;
 import io.berth.sys.SysException;
@@ -36,6 +36,7 @@ import java.util.function.Consumer;
  */
 public final class Runtime {
   private final StateStore store;
+  private final SeccompCache seccompCache;
   private final Path initBinary;
   private final Consumer<String> warn;
   private final Launcher launcher;
@@ -52,6 +53,8 @@ public final class Runtime {
 
   public Runtime(Path stateRoot, Path initBinary, Consumer<String> warn, Launcher launcher) {
     this.store = new StateStore(stateRoot);
+    // "@" is not allowed in a container id, so the cache cannot meet a container's directory.
+    this.seccompCache = SeccompCache.forThisBuild(stateRoot.resolve("@seccomp"));
     this.initBinary = initBinary;
     this.warn = warn;
     this.launcher = launcher;
@@ -121,7 +124,7 @@ public final class Runtime {
     }
     SeccompProgram seccomp =
         spec.linux() != null && spec.linux().seccomp() != null
-            ? SeccompCompiler.compile(spec.linux().seccomp())
+            ? seccompCache.compile(spec.linux().seccomp())
             : null;
     trace("config");
     store.createDir(id);
@@ -642,7 +645,7 @@ public final class Runtime {
     }
     SeccompProgram seccomp =
         spec.linux() != null && spec.linux().seccomp() != null
-            ? SeccompCompiler.compile(spec.linux().seccomp())
+            ? seccompCache.compile(spec.linux().seccomp())
             : null;
     Cgroup cg = rec.cgroupPaths() == null ? null : Cgroup.load(rec.cgroupPaths());
     CreateContext ctx =

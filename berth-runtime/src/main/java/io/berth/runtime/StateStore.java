@@ -2,6 +2,7 @@ package io.berth.runtime;
 
 import io.berth.oci.InvalidSpecException;
 import io.berth.oci.Spec;
+import io.berth.json.Json;
 import io.berth.oci.SpecJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,7 +90,7 @@ public final class StateStore {
   }
 
   public void write(ContainerRecord r) {
-    writeAtomically(dir(r.id()).resolve("state.json"), SpecJson.toBytes(r));
+    writeAtomically(dir(r.id()).resolve("state.json"), Json.write(r));
   }
 
   public void writeConfig(String id, byte[] configJson) {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -59,7 +58,7 @@ public final class ImageDatabase implements AutoCloseable {
     }
     Connection c;
     try {
-      c = DriverManager.getConnection("jdbc:sqlite:" + path);
+      c = Sqlite.open(path);
     } catch (SQLException e) {
       throw new ImageDatabaseException(path, "cannot open: " + e.getMessage(), e);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.berth.json.JsonKeySet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,6 +58,7 @@ public record ImageConfig(
       @JsonProperty("ExposedPorts")
           @JsonSerialize(using = KeySetJson.Writer.class)
           @JsonDeserialize(using = KeySetJson.Reader.class)
+          @JsonKeySet
           Set<String> exposedPorts,
       @JsonProperty("Env") List<String> env,
       @JsonProperty("Entrypoint") List<String> entrypoint,
@@ -64,6 +66,7 @@ public record ImageConfig(
       @JsonProperty("Volumes")
           @JsonSerialize(using = KeySetJson.Writer.class)
           @JsonDeserialize(using = KeySetJson.Reader.class)
+          @JsonKeySet
           Set<String> volumes,
       @JsonProperty("WorkingDir") String workingDir,
       @JsonProperty("Labels") Map<String, String> labels,

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -22,13 +24,16 @@ import java.util.Map;
  * Documents Berth did not write are stored and hashed as received, never re-serialized.
  */
 public final class ImageJson {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper()
-          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-          .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-          .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
-          .configure(SerializationFeature.INDENT_OUTPUT, false)
-          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+  /** Made on first use: a container's start reads only its image's config, through {@link Json}. */
+  private static final class Jackson {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
+            .configure(SerializationFeature.INDENT_OUTPUT, false)
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+  }
 
   private static final Map<Class<?>, String> NAMES = Map.of(
       Manifest.class, "image manifest",
@@ -40,7 +45,7 @@ public final class ImageJson {
   private ImageJson() {}
 
   public static ObjectMapper mapper() {
-    return MAPPER;
+    return Jackson.MAPPER;
   }
 
   public static Manifest manifest(byte[] json) {
@@ -60,7 +65,7 @@ public final class ImageJson {
   private static void requireSchema2(byte[] json, String what) {
     JsonNode version;
     try {
-      JsonNode tree = MAPPER.readTree(json);
+      JsonNode tree = Jackson.MAPPER.readTree(json);
       version = tree == null ? null : tree.get("schemaVersion");
     } catch (IOException e) {
       return; // parse() reports the syntax error with its location
@@ -77,7 +82,14 @@ public final class ImageJson {
    * {@code rootfs} of type {@code layers} (the spec requires an error for any other type).
    */
   public static ImageConfig config(byte[] json) {
-    ImageConfig config = parse(json, ImageConfig.class);
+    ImageConfig config;
+    try {
+      // Not Jackson: a container's start reads its image's config, and on a cold JVM (a one-shot
+      // command) Jackson's first binding of these records costs tens of milliseconds.
+      config = Json.read(json, ImageConfig.class);
+    } catch (JsonException e) {
+      throw new InvalidImageException("invalid image config: " + e.getMessage(), e);
+    }
     if (config.architecture() == null || config.os() == null) {
       throw new InvalidImageException("invalid image config: architecture and os are required");
     }
@@ -94,7 +106,7 @@ public final class ImageJson {
   public static <T> T parse(byte[] json, Class<T> type) {
     String what = NAMES.getOrDefault(type, type.getSimpleName());
     try {
-      T value = MAPPER.readValue(json, type);
+      T value = Jackson.MAPPER.readValue(json, type);
       if (value == null) {
         throw new InvalidImageException("invalid " + what + ": empty document");
       }
@@ -145,7 +157,7 @@ public final class ImageJson {
   public static String mediaTypeOf(byte[] json) {
     JsonNode tree;
     try {
-      tree = MAPPER.readTree(json);
+      tree = Jackson.MAPPER.readTree(json);
     } catch (IOException e) {
       throw new InvalidImageException("invalid image document: malformed JSON", e);
     }
@@ -172,7 +184,7 @@ public final class ImageJson {
   /** The canonical bytes of a document (see the class comment). */
   public static byte[] toBytes(Object document) {
     try {
-      return MAPPER.writeValueAsBytes(document);
+      return Jackson.MAPPER.writeValueAsBytes(document);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize " + document.getClass().getSimpleName(), e);
     }
@@ -187,7 +199,7 @@ public final class ImageJson {
     DefaultPrettyPrinter pretty =
         new DefaultPrettyPrinter().withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
     try {
-      return MAPPER.writer(pretty).writeValueAsString(document);
+      return Jackson.MAPPER.writer(pretty).writeValueAsString(document);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialize " + document.getClass().getSimpleName(), e);
     }

@@ -1,8 +1,6 @@
 package io.berth.runtime.shim;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.berth.oci.SpecJson;
+import io.berth.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,7 +16,8 @@ import java.util.Optional;
  * @param signal the killing signal, 0 when the process exited by itself
  */
 public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant finishedAt) {
-  private static final ObjectMapper JSON = SpecJson.mapper();
+  /** exit.json as the shim writes it. */
+  private record OnDisk(Integer exitCode, Integer signal, Boolean oomKilled, String finishedAt) {}
 
   /** The status in {@code dir}/exit.json; empty while the container is still running. */
   public static Optional<ExitStatus> read(Path dir) {
@@ -31,14 +30,14 @@ public record ExitStatus(int exitCode, int signal, boolean oomKilled, Instant fi
       throw new UncheckedIOException(e);
     }
     try {
-      JsonNode n = JSON.readTree(bytes);
+      OnDisk n = Json.read(bytes, OnDisk.class);
       return Optional.of(
           new ExitStatus(
-              n.path("exitCode").asInt(-1),
-              n.path("signal").asInt(0),
-              n.path("oomKilled").asBoolean(false),
-              n.hasNonNull("finishedAt") ? Instant.parse(n.get("finishedAt").asText()) : null));
-    } catch (IOException | RuntimeException e) {
+              n.exitCode() == null ? -1 : n.exitCode(),
+              n.signal() == null ? 0 : n.signal(),
+              Boolean.TRUE.equals(n.oomKilled()),
+              n.finishedAt() == null ? null : Instant.parse(n.finishedAt())));
+    } catch (RuntimeException e) {
       // The shim renames a complete file into place, so a bad one was not written by it.
       throw new IllegalStateException("unreadable " + dir.resolve("exit.json") + ": " + e.getMessage(), e);
     }
