@@ -4,6 +4,7 @@ import io.berth.oci.InvalidSpecException;
 import io.berth.oci.LinuxNames.NamespaceType;
 import io.berth.oci.Resources;
 import io.berth.oci.Spec;
+import io.berth.json.Json;
 import io.berth.oci.SpecJson;
 import io.berth.oci.SpecValidator;
 import io.berth.oci.State;
@@ -472,7 +473,7 @@ public final class Runtime {
   }
 
   private static byte[] stateBytes(ContainerRecord rec, Status s) {
-    return SpecJson.toBytes(toState(rec, s));
+    return Json.write(toState(rec, s));
   }
 
   public void kill(String id, int signal, boolean all) {

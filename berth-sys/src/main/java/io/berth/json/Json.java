@@ -152,10 +152,36 @@ public final class Json {
 
     static Shape of(Class<?> type) {
       Shape s = new Shape();
-      s.value = annotated(type.getDeclaredMethods(), JsonValue.class);
-      Executable creator = annotated(type.getDeclaredMethods(), JsonCreator.class);
+      // Only methods of the right form are asked for annotations: a record's accessors carry the
+      // components' annotations, and parsing those (one proxy class per annotation type, made on
+      // a cold JVM) is what reading them costs.
+      Set<String> accessors = new java.util.HashSet<>();
+      if (type.isRecord()) {
+        for (RecordComponent c : type.getRecordComponents()) {
+          accessors.add(c.getName());
+        }
+      }
+      Executable creator = null;
+      for (Method m : type.getDeclaredMethods()) {
+        if (m.isSynthetic() || m.isBridge()) {
+          continue;
+        }
+        boolean isStatic = java.lang.reflect.Modifier.isStatic(m.getModifiers());
+        if (!isStatic && m.getParameterCount() == 0 && !accessors.contains(m.getName())
+            && s.value == null && m.isAnnotationPresent(JsonValue.class)) {
+          s.value = m;
+        } else if (isStatic && m.getParameterCount() == 1 && creator == null
+            && m.isAnnotationPresent(JsonCreator.class)) {
+          creator = m;
+        }
+      }
       if (creator == null) {
-        creator = annotated(type.getDeclaredConstructors(), JsonCreator.class);
+        for (Constructor<?> c : type.getDeclaredConstructors()) {
+          if (c.getParameterCount() == 1 && !c.isSynthetic() && c.isAnnotationPresent(JsonCreator.class)) {
+            creator = c;
+            break;
+          }
+        }
       }
       if (creator != null && creator.getParameterCount() == 1) {
         creator.setAccessible(true);
@@ -233,15 +259,6 @@ public final class Json {
       } catch (NoSuchMethodException e) {
         throw new IllegalStateException(e);
       }
-    }
-
-    private static <E extends Executable> E annotated(E[] candidates, Class<? extends java.lang.annotation.Annotation> a) {
-      for (E e : candidates) {
-        if (!e.isSynthetic() && e.isAnnotationPresent(a)) {
-          return e;
-        }
-      }
-      return null;
     }
   }
 
