@@ -38,6 +38,39 @@ class LibcTest {
   }
 
   @Test
+  void theJniLibraryIsWhatTheseTestsCallAndTheLinkerAgreesWithIt() throws Throwable {
+    assertTrue(NativeCall.JNI, "libberth-sys.so (berth.sys.lib=" + System.getProperty("berth.sys.lib") + ") was not loaded");
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(NativeCall.STATE);
+      MemorySegment getpid = NativeCall.symbol("getpid");
+      assertEquals(NativeCall.Ffm.LIBC.find("getpid").orElseThrow().address(), getpid.address());
+      assertEquals(ProcessHandle.current().pid(), (int) NativeCall.Ffm.call(getpid, st, 0, 0, 0, 0, 0, 0));
+      // close(-1): -1 and EBADF by both ways
+      MemorySegment close = NativeCall.symbol("close");
+      st.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 0);
+      assertEquals(-1, (int) NativeCall.call(close, st, -1));
+      assertEquals(Errno.EBADF, NativeCall.errno(st));
+      st.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, 0);
+      assertEquals(-1, (int) NativeCall.Ffm.call(close, st, -1, 0, 0, 0, 0, 0));
+      assertEquals(Errno.EBADF, NativeCall.errno(st));
+      // a pointer and a length through JNI reach the callee: write(2) to a pipe
+      int[] p = Libc.pipe();
+      try {
+        MemorySegment buf = a.allocateFrom("via jni");
+        assertEquals(7, (int) NativeCall.call(NativeCall.symbol("write"), st, p[1], buf.address(), 7));
+        byte[] got = new byte[16];
+        assertEquals(7, Libc.read(p[0], got, 0, 16));
+        assertEquals("via jni", new String(got, 0, 7, StandardCharsets.UTF_8));
+      } finally {
+        Libc.close(p[0]);
+        Libc.close(p[1]);
+      }
+      assertThrows(UnsatisfiedLinkError.class, () -> NativeCall.symbol("no_such_function_in_libc"));
+      assertThrows(IllegalArgumentException.class, () -> NativeCall.call(getpid, MemorySegment.ofArray(new byte[4])));
+    }
+  }
+
+  @Test
   void errnoIsCapturedAndNamed() {
     SysException e = assertThrows(SysException.class, () -> Libc.open(tmp.resolve("missing").toString(), Libc.O_RDONLY, 0));
     assertEquals(Errno.ENOENT, e.errno());
