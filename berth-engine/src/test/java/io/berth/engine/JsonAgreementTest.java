@@ -52,6 +52,36 @@ class JsonAgreementTest {
     assertSubset(jackson.readTree(ours), jackson.readTree(theirs), type.getSimpleName());
   }
 
+  /**
+   * The shape ShapeProcessor wrote at compile time says what the annotations say, for the record
+   * and every record inside it; Json reads the generated one and falls back to the annotations.
+   */
+  @ParameterizedTest
+  @ValueSource(classes = {Spec.class, Seccomp.class, State.class, Resources.class, Spec.Process.class,
+      Container.class, Event.class, Volumes.Volume.class, ContainerRecord.class, ImageConfig.class, Digest.class})
+  void theGeneratedShapesAgreeWithTheAnnotations(Class<?> root) {
+    java.util.Set<Class<?>> seen = new LinkedHashSet<>();
+    records(root, seen);
+    assertTrue(seen.size() >= 1);
+    for (Class<?> type : seen) {
+      String generated = Json.describe(type, true);
+      assertTrue(generated != null, type.getName() + " has no generated shape");
+      assertEquals(Json.describe(type, false), generated, type.getName());
+    }
+  }
+
+  private static void records(Type t, java.util.Set<Class<?>> seen) {
+    if (t instanceof ParameterizedType p) {
+      for (Type a : p.getActualTypeArguments()) {
+        records(a, seen);
+      }
+    } else if (t instanceof Class<?> c && c.isRecord() && seen.add(c)) {
+      for (RecordComponent rc : c.getRecordComponents()) {
+        records(rc.getGenericType(), seen);
+      }
+    }
+  }
+
   /** Every value Json writes is one Jackson writes too (Jackson may add properties of getters). */
   private static void assertSubset(JsonNode ours, JsonNode theirs, String path) {
     if (ours.isObject()) {

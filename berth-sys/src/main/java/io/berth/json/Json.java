@@ -134,6 +134,126 @@ public final class Json {
     }
   };
 
+  /**
+   * What the annotations of a class say, read from the class ShapeProcessor generated beside a
+   * record (one string constant) or, without one, from the annotations themselves.
+   */
+  private record Meta(String[] names, JsonInclude.Include[] include, boolean[] keySets,
+      List<String> order, String value, String creator) {
+
+    /** The generated shape; null when the record has none (compiled without the processor). */
+    static Meta generated(Class<?> type) {
+      String binary = type.getName();
+      String pkg = type.getPackageName();
+      String inPackage = pkg.isEmpty() ? binary : binary.substring(pkg.length() + 1);
+      String name = (pkg.isEmpty() ? "" : pkg + ".") + ShapeProcessor.shapeName(inPackage);
+      String shape;
+      try {
+        java.lang.reflect.Field f = Class.forName(name, false, type.getClassLoader()).getDeclaredField("SHAPE");
+        f.setAccessible(true);
+        shape = (String) f.get(null);
+      } catch (ClassNotFoundException e) {
+        return null;
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(name + " is not a shape", e);
+      }
+      String[] lines = shape.split("\n", -1);
+      String[] names = split(lines[0]);
+      String[] includes = split(lines[1]);
+      String[] keys = split(lines[2]);
+      JsonInclude.Include[] include = new JsonInclude.Include[names.length];
+      boolean[] keySets = new boolean[names.length];
+      for (int i = 0; i < names.length; i++) {
+        include[i] = JsonInclude.Include.valueOf(includes[i]);
+        keySets[i] = keys[i].equals("1");
+      }
+      return new Meta(names, include, keySets, List.of(split(lines[3])), emptyToNull(lines[4]), emptyToNull(lines[5]));
+    }
+
+    private static String[] split(String line) {
+      return line.isEmpty() ? new String[0] : line.split("\t", -1);
+    }
+
+    private static String emptyToNull(String s) {
+      return s.isEmpty() ? null : s;
+    }
+
+    /**
+     * The annotations: only members of the right form are asked, since a record's accessors carry
+     * its components' annotations and parsing those costs a cold JVM a proxy class per type.
+     */
+    static Meta annotations(Class<?> type) {
+      RecordComponent[] cs = type.isRecord() ? type.getRecordComponents() : new RecordComponent[0];
+      Set<String> accessors = new java.util.HashSet<>();
+      for (RecordComponent c : cs) {
+        accessors.add(c.getName());
+      }
+      String value = null;
+      String creator = null;
+      for (Method m : type.getDeclaredMethods()) {
+        if (m.isSynthetic() || m.isBridge()) {
+          continue;
+        }
+        boolean isStatic = java.lang.reflect.Modifier.isStatic(m.getModifiers());
+        if (!isStatic && m.getParameterCount() == 0 && !accessors.contains(m.getName())
+            && value == null && m.isAnnotationPresent(JsonValue.class)) {
+          value = m.getName();
+        } else if (isStatic && m.getParameterCount() == 1 && creator == null
+            && m.isAnnotationPresent(JsonCreator.class)) {
+          creator = m.getName();
+        }
+      }
+      if (creator == null) {
+        for (Constructor<?> c : type.getDeclaredConstructors()) {
+          if (c.getParameterCount() == 1 && !c.isSynthetic() && c.isAnnotationPresent(JsonCreator.class)) {
+            creator = "<init>";
+            break;
+          }
+        }
+      }
+      int n = cs.length;
+      String[] names = new String[n];
+      boolean[] keySets = new boolean[n];
+      JsonInclude.Include[] include = new JsonInclude.Include[n];
+      List<String> order = List.of();
+      if (n > 0) {
+        JsonInclude classInclude = type.getAnnotation(JsonInclude.class);
+        for (int i = 0; i < n; i++) {
+          java.lang.reflect.Field field;
+          try {
+            field = type.getDeclaredField(cs[i].getName());
+          } catch (NoSuchFieldException e) {
+            throw new IllegalStateException(e);
+          }
+          JsonProperty property = field.getAnnotation(JsonProperty.class);
+          names[i] = property != null && !property.value().isEmpty() ? property.value() : cs[i].getName();
+          keySets[i] = field.isAnnotationPresent(JsonKeySet.class);
+          JsonInclude inc = field.getAnnotation(JsonInclude.class);
+          include[i] = inc != null ? inc.value() : classInclude != null ? classInclude.value() : JsonInclude.Include.ALWAYS;
+        }
+        JsonPropertyOrder po = type.getAnnotation(JsonPropertyOrder.class);
+        if (po != null) {
+          order = List.of(po.value());
+        }
+      }
+      return new Meta(names, include, keySets, order, value, creator);
+    }
+
+    String describe() {
+      return "names " + List.of(names) + ", include " + List.of(include) + ", key sets "
+          + java.util.Arrays.toString(keySets) + ", order " + order + ", value " + value + ", creator " + creator;
+    }
+  }
+
+  /**
+   * What Json knows of a record from its generated shape ({@code generated}) or from its
+   * annotations, for tests that hold the two equal; null when there is no generated shape.
+   */
+  public static String describe(Class<?> type, boolean generated) {
+    Meta m = generated ? Meta.generated(type) : Meta.annotations(type);
+    return m == null ? null : m.describe();
+  }
+
   private static final class Shape {
     Kind kind = Kind.OTHER;
     // RECORD
@@ -151,44 +271,22 @@ public final class Json {
     Map<String, Object> constants;
 
     static Shape of(Class<?> type) {
+      Meta meta = type.isRecord() ? Meta.generated(type) : null;
+      if (meta == null) {
+        meta = Meta.annotations(type);
+      }
       Shape s = new Shape();
-      // Only methods of the right form are asked for annotations: a record's accessors carry the
-      // components' annotations, and parsing those (one proxy class per annotation type, made on
-      // a cold JVM) is what reading them costs.
-      Set<String> accessors = new java.util.HashSet<>();
-      if (type.isRecord()) {
-        for (RecordComponent c : type.getRecordComponents()) {
-          accessors.add(c.getName());
+      try {
+        if (meta.value() != null) {
+          s.value = type.getDeclaredMethod(meta.value());
+          s.value.setAccessible(true);
         }
-      }
-      Executable creator = null;
-      for (Method m : type.getDeclaredMethods()) {
-        if (m.isSynthetic() || m.isBridge()) {
-          continue;
+        if (meta.creator() != null) {
+          s.creator = creator(type, meta.creator());
+          s.creator.setAccessible(true);
         }
-        boolean isStatic = java.lang.reflect.Modifier.isStatic(m.getModifiers());
-        if (!isStatic && m.getParameterCount() == 0 && !accessors.contains(m.getName())
-            && s.value == null && m.isAnnotationPresent(JsonValue.class)) {
-          s.value = m;
-        } else if (isStatic && m.getParameterCount() == 1 && creator == null
-            && m.isAnnotationPresent(JsonCreator.class)) {
-          creator = m;
-        }
-      }
-      if (creator == null) {
-        for (Constructor<?> c : type.getDeclaredConstructors()) {
-          if (c.getParameterCount() == 1 && !c.isSynthetic() && c.isAnnotationPresent(JsonCreator.class)) {
-            creator = c;
-            break;
-          }
-        }
-      }
-      if (creator != null && creator.getParameterCount() == 1) {
-        creator.setAccessible(true);
-        s.creator = creator;
-      }
-      if (s.value != null) {
-        s.value.setAccessible(true);
+      } catch (NoSuchMethodException e) {
+        throw new IllegalStateException(e);
       }
       if (type.isEnum()) {
         s.kind = Kind.ENUM;
@@ -200,52 +298,53 @@ public final class Json {
         s.kind = Kind.VALUE;
       } else if (type.isRecord()) {
         s.kind = Kind.RECORD;
-        s.record(type);
+        s.record(type, meta);
       }
       return s;
     }
 
-    private void record(Class<?> type) {
+    private static Executable creator(Class<?> type, String name) throws NoSuchMethodException {
+      Executable[] candidates = name.equals("<init>") ? type.getDeclaredConstructors() : type.getDeclaredMethods();
+      for (Executable e : candidates) {
+        if (e.getParameterCount() == 1 && !e.isSynthetic()
+            && (name.equals("<init>") || (e.getName().equals(name) && java.lang.reflect.Modifier.isStatic(e.getModifiers())))) {
+          if (!name.equals("<init>") || e.isAnnotationPresent(JsonCreator.class)) {
+            return e;
+          }
+        }
+      }
+      throw new NoSuchMethodException(type.getName() + "." + name);
+    }
+
+    private void record(Class<?> type, Meta meta) {
       RecordComponent[] cs = type.getRecordComponents();
       int n = cs.length;
-      names = new String[n];
+      if (meta.names().length != n) {
+        throw new IllegalStateException("the shape of " + type.getName() + " is out of date");
+      }
+      names = meta.names();
+      keySets = meta.keySets();
+      include = meta.include();
       types = new Type[n];
       accessors = new Method[n];
-      keySets = new boolean[n];
-      include = new JsonInclude.Include[n];
       index = new HashMap<>(n * 2);
-      JsonInclude classInclude = type.getAnnotation(JsonInclude.class);
       Class<?>[] raws = new Class<?>[n];
       for (int i = 0; i < n; i++) {
         RecordComponent c = cs[i];
-        java.lang.reflect.Field field;
-        try {
-          field = type.getDeclaredField(c.getName());
-        } catch (NoSuchFieldException e) {
-          throw new IllegalStateException(e);
-        }
-        JsonProperty property = field.getAnnotation(JsonProperty.class);
-        names[i] = property != null && !property.value().isEmpty() ? property.value() : c.getName();
         types[i] = c.getGenericType();
         raws[i] = c.getType();
         accessors[i] = c.getAccessor();
         accessors[i].setAccessible(true);
-        keySets[i] = field.isAnnotationPresent(JsonKeySet.class);
-        JsonInclude inc = field.getAnnotation(JsonInclude.class);
-        include[i] = inc != null ? inc.value() : classInclude != null ? classInclude.value() : JsonInclude.Include.ALWAYS;
         index.put(names[i], i);
       }
       order = new int[n];
       boolean[] placed = new boolean[n];
       int k = 0;
-      JsonPropertyOrder po = type.getAnnotation(JsonPropertyOrder.class);
-      if (po != null) {
-        for (String name : po.value()) {
-          Integer i = index.get(name);
-          if (i != null && !placed[i]) {
-            placed[i] = true;
-            order[k++] = i;
-          }
+      for (String name : meta.order()) {
+        Integer i = index.get(name);
+        if (i != null && !placed[i]) {
+          placed[i] = true;
+          order[k++] = i;
         }
       }
       for (int i = 0; i < n; i++) {

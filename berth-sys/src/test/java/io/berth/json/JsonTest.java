@@ -148,6 +148,20 @@ class JsonTest {
   }
 
   @Test
+  void theProcessorWroteShapesThatAgreeWithTheAnnotations() {
+    for (Class<?> type : List.of(Outer.class, Inner.class, Tag.class, Always.class)) {
+      String generated = Json.describe(type, true);
+      assertTrue(generated != null, type + " has no generated shape");
+      assertEquals(Json.describe(type, false), generated, type.getName());
+    }
+    assertTrue(Json.describe(Inner.class, true).contains("names [a-name, b]"), Json.describe(Inner.class, true));
+    assertTrue(Json.describe(Tag.class, true).endsWith("value text, creator parse"), Json.describe(Tag.class, true));
+    assertTrue(Json.describe(Outer.class, true).contains("include [NON_NULL, NON_NULL, NON_NULL, NON_NULL, NON_NULL, "
+        + "NON_NULL, NON_NULL, NON_NULL, NON_NULL, NON_NULL, NON_NULL, NON_NULL, NON_EMPTY, NON_NULL]"), Json.describe(Outer.class, true));
+    assertTrue(Json.describe(Always.class, true).contains("include [ALWAYS, ALWAYS]"));
+  }
+
+  @Test
   void convertCopiesThroughJson() {
     Map<String, Object> m = Map.of("b", 2, "a-name", "y");
     assertEquals(new Inner("y", 2), Json.convert(m, Inner.class));
