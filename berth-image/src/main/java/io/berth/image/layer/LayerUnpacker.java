@@ -38,7 +38,10 @@ public final class LayerUnpacker {
     }
   }
 
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** Made on first unpack: its providers' set-up is milliseconds a container's start need not pay. */
+  private static final class Random {
+    static final SecureRandom RANDOM = new SecureRandom();
+  }
 
   private final Options options;
 
@@ -88,7 +91,7 @@ public final class LayerUnpacker {
     if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
       throw new LayerException("cannot unpack a layer into " + target + ": it already exists");
     }
-    Path temp = parent.resolve("." + dest.getFileName() + ".unpacking-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+    Path temp = parent.resolve("." + dest.getFileName() + ".unpacking-" + HexFormat.of().toHexDigits(Random.RANDOM.nextInt()));
     try {
       Files.createDirectory(temp);
     } catch (IOException e) {

@@ -76,7 +76,7 @@ final class CgroupDirectories {
    * costs one timeout, not one per hierarchy.
    */
   static void remove(Path leaf, Path top, long deadlineNanos) {
-    if (Files.isDirectory(leaf)) {
+    if (Files.isDirectory(leaf) && !removedAlone(leaf)) {
       List<Path> tree = subtree(leaf);
       for (Path dir : tree.reversed()) {
         rmdirWaiting(dir, deadlineNanos);
@@ -92,6 +92,19 @@ final class CgroupDirectories {
         LOG.log(Level.DEBUG, "keeping {0}: {1}", p, ControlFiles.reason(e));
         return;
       }
+    }
+  }
+
+  /**
+   * The common case first: a leaf with no sub-cgroups and no process left goes with one rmdir,
+   * where listing it stats every control file of every hierarchy (hundreds of calls).
+   */
+  private static boolean removedAlone(Path leaf) {
+    try {
+      Files.deleteIfExists(leaf);
+      return true;
+    } catch (IOException e) {
+      return false; // sub-cgroups, or processes still leaving: the walk below waits for them
     }
   }
 
