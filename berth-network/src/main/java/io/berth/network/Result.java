@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
 import io.berth.oci.SpecJson;
 import java.util.List;
 
@@ -48,7 +50,13 @@ public record Result(
    * {@code ips} and their routes into {@code routes}.
    */
   public static Result fromJson(JsonNode raw) {
-    return SpecJson.mapper().convertValue(toCurrent(raw), Result.class);
+    // Bound by Json, not Jackson's convertValue: a container's start reads its result, and on a
+    // cold JVM Jackson's first binding of these records costs more than the plugin's answer.
+    try {
+      return Json.read(SpecJson.toBytes(toCurrent(raw)), Result.class);
+    } catch (JsonException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   public static Result fromJson(byte[] raw, String what) {
