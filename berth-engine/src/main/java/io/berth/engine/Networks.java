@@ -1,8 +1,7 @@
 package io.berth.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.json.Json;
+import io.berth.json.JsonTrees;
 import io.berth.network.Attachment;
 import io.berth.network.CniException;
 import io.berth.network.CniRuntime;
@@ -11,7 +10,6 @@ import io.berth.network.PluginPath;
 import io.berth.network.RealPluginExec;
 import io.berth.network.Result;
 import io.berth.network.RuntimeConf;
-import io.berth.oci.SpecJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -147,26 +146,27 @@ public final class Networks {
       throw new UncheckedIOException(e);
     }
     NetworkConfigList conf = NetworkConfigList.parse(raw, f.toString());
-    JsonNode meta;
-    try {
-      meta = SpecJson.mapper().readTree(raw).path("berth");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    // Berth's own keys, under "berth" (parse above has checked the file is a JSON object).
+    Map<String, Object> root = JsonTrees.asObject(Json.read(raw, Object.class));
+    Map<String, Object> meta = JsonTrees.asObject(root.get("berth"));
+    Map<String, Object> m = meta == null ? Map.of() : meta;
     Map<String, String> labels = new TreeMap<>();
-    meta.path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
-    String id = meta.path("id").asText("");
-    if (id.isEmpty()) {
+    Map<String, Object> rawLabels = JsonTrees.asObject(m.get("labels"));
+    if (rawLabels != null) {
+      rawLabels.forEach((k, v) -> labels.put(k, String.valueOf(v)));
+    }
+    String id = text(m, "id");
+    if (id == null || id.isEmpty()) {
       id = sha256(conf.name());
     }
-    return new Network(conf.name(), id, meta.isMissingNode() ? "cni" : "bridge", text(meta, "subnet"),
-        text(meta, "gateway"), text(meta, "bridge"), meta.path("internal").asBoolean(false),
-        meta.path("dns").asBoolean(false), labels, text(meta, "created"), conf);
+    return new Network(conf.name(), id, meta == null ? "cni" : "bridge", text(m, "subnet"),
+        text(m, "gateway"), text(m, "bridge"), Boolean.TRUE.equals(m.get("internal")),
+        Boolean.TRUE.equals(m.get("dns")), labels, text(m, "created"), conf);
   }
 
-  private static String text(JsonNode n, String key) {
-    JsonNode v = n.get(key);
-    return v == null || v.isNull() ? null : v.asText();
+  private static String text(Map<String, Object> n, String key) {
+    Object v = n.get(key);
+    return v == null ? null : String.valueOf(v);
   }
 
   // ---- create and remove ----
@@ -233,30 +233,23 @@ public final class Networks {
     }
     String bridge = opts.name().equals(DEFAULT) ? "berth0" : freeBridgeName(existing);
     String id = sha256(opts.name() + "/" + Instant.now() + "/" + System.nanoTime());
-    ObjectNode root = SpecJson.mapper().createObjectNode();
+    Map<String, Object> root = new LinkedHashMap<>();
     root.put("cniVersion", "1.0.0");
     root.put("name", opts.name());
-    ObjectNode meta = root.putObject("berth");
-    meta.put("id", id).put("subnet", subnet.toString()).put("gateway", gateway).put("bridge", bridge)
-        .put("internal", opts.internal()).put("dns", !opts.name().equals(DEFAULT))
-        .put("created", Instant.now().toString());
-    ObjectNode labels = meta.putObject("labels");
-    new TreeMap<>(opts.labels()).forEach(labels::put);
-    ArrayNode plugins = root.putArray("plugins");
-    ObjectNode br = plugins.addObject();
-    br.put("type", "bridge").put("bridge", bridge).put("isGateway", true).put("ipMasq", false)
-        .put("hairpinMode", true);
-    br.putObject("capabilities").put("ips", true).put("mac", true);
-    ObjectNode ipam = br.putObject("ipam");
-    ipam.put("type", "host-local").put("dataDir", ipamDir.toString());
-    ipam.putArray("ranges").addArray().addObject().put("subnet", subnet.toString()).put("gateway", gateway);
+    root.put("berth", JsonTrees.object("id", id, "subnet", subnet.toString(), "gateway", gateway,
+        "bridge", bridge, "internal", opts.internal(), "dns", !opts.name().equals(DEFAULT),
+        "created", Instant.now().toString(), "labels", new TreeMap<>(opts.labels())));
+    Map<String, Object> ipam = JsonTrees.object("type", "host-local", "dataDir", ipamDir.toString(),
+        "ranges", List.of(List.of(JsonTrees.object("subnet", subnet.toString(), "gateway", gateway))));
     if (!opts.internal()) {
-      ipam.putArray("routes").addObject().put("dst", "0.0.0.0/0");
+      ipam.put("routes", List.of(JsonTrees.object("dst", "0.0.0.0/0")));
     }
-    ObjectNode pm = plugins.addObject();
-    pm.put("type", "portmap").put("snat", true);
-    pm.putObject("capabilities").put("portMappings", true);
-    byte[] bytes = SpecJson.toBytes(root);
+    root.put("plugins", List.of(
+        JsonTrees.object("type", "bridge", "bridge", bridge, "isGateway", true, "ipMasq", false,
+            "hairpinMode", true, "capabilities", JsonTrees.object("ips", true, "mac", true), "ipam", ipam),
+        JsonTrees.object("type", "portmap", "snat", true,
+            "capabilities", JsonTrees.object("portMappings", true))));
+    byte[] bytes = Json.write(root);
     NetworkConfigList.parse(bytes, "network " + opts.name()); // what is written must load
     try {
       Files.createDirectories(dir);

@@ -1,11 +1,18 @@
 package io.berth.engine;
 
+import static io.berth.json.JsonTrees.object;
+import static io.berth.json.JsonTrees.putArray;
+import static io.berth.json.JsonTrees.putObject;
+import static io.berth.json.JsonTrees.tree;
+import static io.berth.json.JsonTrees.with;
+import static io.berth.json.JsonTrees.withArray;
+
 import io.berth.image.spec.ImageConfig;
+import io.berth.json.Json;
 import io.berth.oci.DefaultSpec;
 import io.berth.oci.LinuxNames;
 import io.berth.oci.Seccomp;
 import io.berth.oci.Spec;
-import io.berth.json.Json;
 import io.berth.oci.SpecJson;
 import io.berth.runtime.seccomp.DefaultSeccompProfile;
 import java.io.IOException;
@@ -417,44 +424,5 @@ final class SpecBuilder {
     } catch (IOException e) {
       throw new EngineException("cannot read the seccomp profile " + file + ": " + e.getMessage());
     }
-  }
-
-  // The configuration is built as a tree of maps and lists (with records in it where they are
-  // whole), written once by Json and read back as the Spec the runtime gets.
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> tree(Object record) {
-    return (Map<String, Object>) Json.read(Json.write(record), Object.class);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> with(Map<String, Object> parent, String key) {
-    return (Map<String, Object>) parent.computeIfAbsent(key, k -> new LinkedHashMap<String, Object>());
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Object> withArray(Map<String, Object> parent, String key) {
-    return (List<Object>) parent.computeIfAbsent(key, k -> new ArrayList<Object>());
-  }
-
-  private static Map<String, Object> putObject(Map<String, Object> parent, String key) {
-    Map<String, Object> child = new LinkedHashMap<>();
-    parent.put(key, child);
-    return child;
-  }
-
-  private static List<Object> putArray(Map<String, Object> parent, String key) {
-    List<Object> child = new ArrayList<>();
-    parent.put(key, child);
-    return child;
-  }
-
-  /** An object of {@code key, value, key, value, ...}, in that order. */
-  private static Map<String, Object> object(Object... keysAndValues) {
-    Map<String, Object> o = new LinkedHashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      o.put((String) keysAndValues[i], keysAndValues[i + 1]);
-    }
-    return o;
   }
 }

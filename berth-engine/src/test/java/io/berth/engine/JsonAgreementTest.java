@@ -41,7 +41,8 @@ class JsonAgreementTest {
 
   @ParameterizedTest
   @ValueSource(classes = {Spec.class, Seccomp.class, State.class, Resources.class, Spec.Process.class,
-      Container.class, Event.class, Volumes.Volume.class, ContainerRecord.class, ImageConfig.class})
+      Container.class, Event.class, Volumes.Volume.class, ContainerRecord.class, ImageConfig.class,
+      io.berth.network.Result.class, io.berth.network.VersionInfo.class})
   void jsonAndJacksonReadEachOthersDocuments(Class<?> type) throws Exception {
     ObjectMapper jackson = type == ImageConfig.class ? ImageJson.mapper() : SpecJson.mapper();
     Object value = sample(type, 0);
@@ -58,7 +59,8 @@ class JsonAgreementTest {
    */
   @ParameterizedTest
   @ValueSource(classes = {Spec.class, Seccomp.class, State.class, Resources.class, Spec.Process.class,
-      Container.class, Event.class, Volumes.Volume.class, ContainerRecord.class, ImageConfig.class, Digest.class})
+      Container.class, Event.class, Volumes.Volume.class, ContainerRecord.class, ImageConfig.class, Digest.class,
+      io.berth.network.Result.class, io.berth.network.VersionInfo.class})
   void theGeneratedShapesAgreeWithTheAnnotations(Class<?> root) {
     java.util.Set<Class<?>> seen = new LinkedHashSet<>();
     records(root, seen);

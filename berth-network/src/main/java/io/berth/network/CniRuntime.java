@@ -1,9 +1,8 @@
 package io.berth.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.oci.SpecJson;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
+import io.berth.json.JsonTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ public final class CniRuntime {
    * interface is left behind) before the failure is thrown.
    */
   public Result addNetworkList(NetworkConfigList list, RuntimeConf rt) throws CniException {
-    JsonNode prev = null;
+    Map<String, Object> prev = null;
     try {
       for (NetworkConfigList.Plugin p : list.plugins()) {
         byte[] out = invoke(p, "ADD", list, rt, rt.netns(), prev);
@@ -70,7 +69,7 @@ public final class CniRuntime {
   public void delNetworkList(NetworkConfigList list, RuntimeConf rt) throws CniException {
     Optional<ResultCache.Entry> cached = cacheGet(list.name(), rt);
     // prevResult on DEL arrived with 0.4.0; older plugins would reject the unknown key.
-    JsonNode prev = CniVersion.atLeast(list.cniVersion(), "0.4.0")
+    Object prev = CniVersion.atLeast(list.cniVersion(), "0.4.0")
         ? cached.map(ResultCache.Entry::result).orElse(null) : null;
     Path netns = rt.netns() != null && Files.exists(rt.netns()) ? rt.netns() : null;
     List<NetworkConfigList.Plugin> reversed = list.plugins().reversed();
@@ -94,7 +93,7 @@ public final class CniRuntime {
           null, 1, "network " + list.name() + " has cniVersion " + list.cniVersion(),
           "CHECK needs 0.4.0 or later");
     }
-    JsonNode prev = cacheGet(list.name(), rt)
+    Object prev = cacheGet(list.name(), rt)
         .orElseThrow(() -> new CniException(
             null, 0, "no cached result for " + describe(list, rt), "CHECK needs a successful ADD first"))
         .result();
@@ -146,13 +145,13 @@ public final class CniRuntime {
     }
     if (CniVersion.atLeast(list.cniVersion(), "1.1.0")) {
       for (NetworkConfigList.Plugin p : list.plugins()) {
-        ObjectNode conf = baseConfig(p, list);
-        ArrayNode attachments = conf.putArray("cni.dev/valid-attachments");
+        Map<String, Object> conf = baseConfig(p, list);
+        List<Object> attachments = JsonTrees.putArray(conf, "cni.dev/valid-attachments");
         for (Attachment a : valid) {
-          attachments.addObject().put("containerID", a.containerId()).put("ifname", a.ifName());
+          attachments.add(JsonTrees.object("containerID", a.containerId(), "ifname", a.ifName()));
         }
         try {
-          exec.exec(path.find(p.type()), commandOnlyEnv("GC"), SpecJson.toBytes(conf));
+          exec.exec(path.find(p.type()), commandOnlyEnv("GC"), Json.write(conf));
         } catch (CniException x) {
           errors.add(x);
         }
@@ -174,38 +173,38 @@ public final class CniRuntime {
       return;
     }
     for (NetworkConfigList.Plugin p : list.plugins()) {
-      exec.exec(path.find(p.type()), commandOnlyEnv("STATUS"), SpecJson.toBytes(baseConfig(p, list)));
+      exec.exec(path.find(p.type()), commandOnlyEnv("STATUS"), Json.write(baseConfig(p, list)));
     }
   }
 
   /** VERSION: the specification versions a plugin supports. */
   public VersionInfo version(String pluginType) throws CniException {
-    ObjectNode in = SpecJson.mapper().createObjectNode().put("cniVersion", CniVersion.CURRENT);
-    byte[] out = exec.exec(path.find(pluginType), commandOnlyEnv("VERSION"), SpecJson.toBytes(in));
+    Map<String, Object> in = JsonTrees.object("cniVersion", CniVersion.CURRENT);
+    byte[] out = exec.exec(path.find(pluginType), commandOnlyEnv("VERSION"), Json.write(in));
     try {
-      return SpecJson.mapper().readValue(out, VersionInfo.class);
-    } catch (IOException e) {
+      return Json.read(out, VersionInfo.class);
+    } catch (JsonException e) {
       throw new CniException(pluginType, 6, "VERSION output is not a version object", e.getMessage());
     }
   }
 
   private byte[] invoke(
       NetworkConfigList.Plugin p, String command, NetworkConfigList list, RuntimeConf rt, Path netns,
-      JsonNode prev) throws CniException {
-    ObjectNode conf = baseConfig(p, list);
+      Object prev) throws CniException {
+    Map<String, Object> conf = baseConfig(p, list);
     if (prev != null) {
-      conf.set("prevResult", prev);
+      conf.put("prevResult", prev);
     }
     // Only what the plugin asked for: a plugin that did not declare a capability may reject or
     // misread a runtimeConfig key it does not know.
-    ObjectNode runtimeConfig = SpecJson.mapper().createObjectNode();
+    Map<String, Object> runtimeConfig = new LinkedHashMap<>();
     for (String cap : p.capabilities()) {
       if (rt.capabilityArgs().containsKey(cap)) {
-        runtimeConfig.set(cap, SpecJson.mapper().valueToTree(rt.capabilityArgs().get(cap)));
+        runtimeConfig.put(cap, rt.capabilityArgs().get(cap));
       }
     }
     if (!runtimeConfig.isEmpty()) {
-      conf.set("runtimeConfig", runtimeConfig);
+      conf.put("runtimeConfig", runtimeConfig);
     }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("CNI_COMMAND", command);
@@ -216,12 +215,12 @@ public final class CniRuntime {
     env.put("CNI_IFNAME", rt.ifName());
     env.put("CNI_ARGS", rt.argsEnv());
     env.put("CNI_PATH", path.asEnv());
-    return exec.exec(path.find(p.type()), env, SpecJson.toBytes(conf));
+    return exec.exec(path.find(p.type()), env, Json.write(conf));
   }
 
   /** The plugin's own configuration plus what the list decides for all of them. */
-  private static ObjectNode baseConfig(NetworkConfigList.Plugin p, NetworkConfigList list) {
-    ObjectNode conf = p.config();
+  private static Map<String, Object> baseConfig(NetworkConfigList.Plugin p, NetworkConfigList list) {
+    Map<String, Object> conf = p.config();
     conf.put("name", list.name());
     conf.put("cniVersion", list.cniVersion());
     return conf;
@@ -231,19 +230,24 @@ public final class CniRuntime {
     return Map.of("CNI_COMMAND", command, "CNI_PATH", path.asEnv());
   }
 
-  private static JsonNode parseResult(String plugin, byte[] out) throws CniException {
+  private static Map<String, Object> parseResult(String plugin, byte[] out) throws CniException {
+    Object n;
     try {
-      JsonNode n = SpecJson.mapper().readTree(out);
-      if (n == null || !n.isObject()) {
+      n = Json.read(out, Object.class);
+    } catch (JsonException e) {
+      if (e.problem().equals("empty document")) {
         throw new CniException(plugin, 6, "ADD printed no result", "a plugin must print its result as JSON");
       }
-      return n;
-    } catch (IOException e) {
       throw new CniException(plugin, 6, "ADD printed a malformed result", e.getMessage());
     }
+    Map<String, Object> result = JsonTrees.asObject(n);
+    if (result == null) {
+      throw new CniException(plugin, 6, "ADD printed no result", "a plugin must print its result as JSON");
+    }
+    return result;
   }
 
-  private void cachePut(String network, RuntimeConf rt, JsonNode result) throws CniException {
+  private void cachePut(String network, RuntimeConf rt, Map<String, Object> result) throws CniException {
     try {
       cache.put(network, rt, result);
     } catch (IOException e) {

@@ -1,9 +1,8 @@
 package io.berth.network;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.oci.SpecJson;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
+import io.berth.json.JsonTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * A CNI network configuration list (a {@code .conflist}), or a single {@code .conf} promoted to a
- * one-plugin list. The plugins' configurations are kept as the JSON they were written in, because
- * each plugin owns its own keys and the runtime must hand them over unchanged.
+ * one-plugin list. The plugins' configurations are kept as the JSON they were written in (maps,
+ * lists and scalars, see {@link JsonTrees}), because each plugin owns its own keys and the runtime
+ * must hand them over unchanged.
  */
 public record NetworkConfigList(
     String cniVersion, String name, boolean disableCheck, boolean disableGC, List<Plugin> plugins) {
@@ -35,25 +35,24 @@ public record NetworkConfigList(
   }
 
   /** One plugin of the chain: its {@code type} (the executable's name) and its configuration. */
-  public record Plugin(String type, ObjectNode config) {
+  public record Plugin(String type, Map<String, Object> config) {
     public Plugin {
-      config = config.deepCopy();
+      config = JsonTrees.copy(config);
     }
 
     /** A copy: the runtime adds name, cniVersion, prevResult… per invocation to its own copy. */
     @Override
-    public ObjectNode config() {
-      return config.deepCopy();
+    public Map<String, Object> config() {
+      return JsonTrees.copy(config);
     }
 
     /** The capabilities the plugin declared ({@code "capabilities": {"portMappings": true}}). */
     public Set<String> capabilities() {
       Set<String> caps = new LinkedHashSet<>();
-      JsonNode node = config.get("capabilities");
-      if (node != null && node.isObject()) {
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-          if (e.getValue().asBoolean(false)) {
-            caps.add(e.getKey());
+      if (config.get("capabilities") instanceof Map<?, ?> node) {
+        for (Map.Entry<?, ?> e : node.entrySet()) {
+          if (Boolean.TRUE.equals(e.getValue())) {
+            caps.add(String.valueOf(e.getKey()));
           }
         }
       }
@@ -63,15 +62,13 @@ public record NetworkConfigList(
 
   /** Parses a .conflist, or a .conf (an object with a {@code type}) promoted to a list. */
   public static NetworkConfigList parse(byte[] json, String what) {
-    JsonNode root;
+    Map<String, Object> root;
     try {
-      root = SpecJson.mapper().readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new InvalidNetworkConfigException(what + ": malformed JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
+      root = JsonTrees.asObject(Json.read(json, Object.class));
+    } catch (JsonException e) {
       throw new InvalidNetworkConfigException(what + ": " + e.getMessage());
     }
-    if (root == null || !root.isObject()) {
+    if (root == null) {
       throw new InvalidNetworkConfigException(what + ": expected a JSON object");
     }
     String version = requiredString(root, "cniVersion", what);
@@ -87,20 +84,20 @@ public record NetworkConfigList(
               + "\": use letters, digits, '_', '.', '-', starting with a letter or digit");
     }
     List<Plugin> plugins = new ArrayList<>();
-    JsonNode list = root.get("plugins");
-    if (list == null && root.has("type")) {
-      plugins.add(plugin((ObjectNode) root, what));
-    } else if (list == null || !list.isArray() || list.isEmpty()) {
+    Object list = root.get("plugins");
+    if (list == null && root.containsKey("type")) {
+      plugins.add(plugin(root, what));
+    } else if (!(list instanceof List<?> items) || items.isEmpty()) {
       throw new InvalidNetworkConfigException(
           what + ": no plugins: a list needs a non-empty \"plugins\" array (a single .conf needs \"type\")");
     } else {
-      for (int i = 0; i < list.size(); i++) {
-        JsonNode p = list.get(i);
+      for (int i = 0; i < items.size(); i++) {
         String where = what + ": plugins[" + i + "]";
-        if (!p.isObject()) {
+        Map<String, Object> p = JsonTrees.asObject(items.get(i));
+        if (p == null) {
           throw new InvalidNetworkConfigException(where + ": expected a JSON object");
         }
-        plugins.add(plugin((ObjectNode) p, where));
+        plugins.add(plugin(p, where));
       }
     }
     return new NetworkConfigList(
@@ -145,12 +142,10 @@ public record NetworkConfigList(
     return loadAll(dir).stream().filter(n -> n.name().equals(name)).findFirst();
   }
 
-  private static Plugin plugin(ObjectNode conf, String where) {
-    JsonNode type = conf.get("type");
-    if (type == null || !type.isTextual() || type.asText().isEmpty()) {
+  private static Plugin plugin(Map<String, Object> conf, String where) {
+    if (!(conf.get("type") instanceof String t) || t.isEmpty()) {
       throw new InvalidNetworkConfigException(where + ": missing \"type\" (the plugin's executable name)");
     }
-    String t = type.asText();
     // The type names an executable on CNI_PATH; a path in it would run something else.
     if (t.contains("/") || t.equals(".") || t.equals("..")) {
       throw new InvalidNetworkConfigException(where + ": bad plugin type \"" + t + "\": a name, not a path");
@@ -158,25 +153,24 @@ public record NetworkConfigList(
     return new Plugin(t, conf);
   }
 
-  private static String requiredString(JsonNode root, String key, String what) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull() || !n.isTextual() || n.asText().isEmpty()) {
+  private static String requiredString(Map<String, Object> root, String key, String what) {
+    if (!(root.get(key) instanceof String v) || v.isEmpty()) {
       throw new InvalidNetworkConfigException(what + ": missing \"" + key + "\"");
     }
-    return n.asText();
+    return v;
   }
 
   /** Booleans, accepting "true"/"false" strings as libcni does (some tools write them so). */
-  private static boolean flag(JsonNode root, String key, String what) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
+  private static boolean flag(Map<String, Object> root, String key, String what) {
+    Object n = root.get(key);
+    if (n == null) {
       return false;
     }
-    if (n.isBoolean()) {
-      return n.booleanValue();
+    if (n instanceof Boolean b) {
+      return b;
     }
-    if (n.isTextual() && (n.asText().equalsIgnoreCase("true") || n.asText().equalsIgnoreCase("false"))) {
-      return Boolean.parseBoolean(n.asText());
+    if (n instanceof String t && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
+      return Boolean.parseBoolean(t);
     }
     throw new InvalidNetworkConfigException(what + ": \"" + key + "\" must be true or false");
   }

@@ -1,7 +1,8 @@
 package io.berth.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.oci.SpecJson;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
+import io.berth.json.JsonTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,13 +82,14 @@ public final class RealPluginExec implements PluginExec {
   /** The error object a failing plugin prints on stdout; stderr stands in when it printed none. */
   static CniException decodeError(String name, int exit, byte[] stdout, byte[] stderr) {
     try {
-      JsonNode n = SpecJson.mapper().readTree(stdout);
-      if (n != null && n.isObject() && (n.has("code") || n.has("msg"))) {
+      Map<String, Object> n = JsonTrees.asObject(Json.read(stdout, Object.class));
+      if (n != null && (n.containsKey("code") || n.containsKey("msg"))) {
         return new CniException(
-            name, n.path("code").asInt(0), n.path("msg").asText(""),
-            n.hasNonNull("details") ? n.get("details").asText() : null);
+            name, n.get("code") instanceof Number c ? c.intValue() : 0,
+            n.get("msg") == null ? "" : String.valueOf(n.get("msg")),
+            n.get("details") == null ? null : String.valueOf(n.get("details")));
       }
-    } catch (IOException e) {
+    } catch (JsonException e) {
       // Not JSON: fall through to the raw output.
     }
     String text = new String(stdout, StandardCharsets.UTF_8).strip();

@@ -1,13 +1,12 @@
 package io.berth.network;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.json.Json;
 import io.berth.json.JsonException;
-import io.berth.oci.SpecJson;
+import io.berth.json.JsonTrees;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A CNI ADD result in the 1.0.0 shape. Results of older plugins are converted on reading, so
@@ -47,13 +46,12 @@ public record Result(
   /**
    * Reads a result of any version: 1.x as is; 0.3.0–0.4.0 by dropping {@code ips[].version}
    * (1.0.0 infers it from the address); 0.1.0/0.2.0 by turning {@code ip4}/{@code ip6} into
-   * {@code ips} and their routes into {@code routes}.
+   * {@code ips} and their routes into {@code routes}. {@code raw} is the result as Json reads
+   * it untyped (a map).
    */
-  public static Result fromJson(JsonNode raw) {
-    // Bound by Json, not Jackson's convertValue: a container's start reads its result, and on a
-    // cold JVM Jackson's first binding of these records costs more than the plugin's answer.
+  public static Result fromJson(Object raw) {
     try {
-      return Json.read(SpecJson.toBytes(toCurrent(raw)), Result.class);
+      return Json.read(Json.write(toCurrent(raw)), Result.class);
     } catch (JsonException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -61,23 +59,24 @@ public record Result(
 
   public static Result fromJson(byte[] raw, String what) {
     try {
-      return fromJson(SpecJson.mapper().readTree(raw));
-    } catch (java.io.IOException | IllegalArgumentException e) {
+      return fromJson(Json.read(raw, Object.class));
+    } catch (JsonException | IllegalArgumentException e) {
       throw new IllegalArgumentException(what + ": not a CNI result: " + e.getMessage(), e);
     }
   }
 
-  public JsonNode toJson() {
-    return SpecJson.mapper().valueToTree(this);
+  /** This result as a tree (maps and lists). */
+  public Map<String, Object> toJson() {
+    return JsonTrees.tree(this);
   }
 
-  /** The 1.0.0 form of {@code raw} as JSON (a copy; {@code raw} is left alone). */
-  static ObjectNode toCurrent(JsonNode raw) {
-    if (raw == null || !raw.isObject()) {
+  /** The 1.0.0 form of {@code raw} as a tree (a copy; {@code raw} is left alone). */
+  static Map<String, Object> toCurrent(Object raw) {
+    Map<String, Object> r = JsonTrees.copy(JsonTrees.asObject(raw));
+    if (r == null) {
       throw new IllegalArgumentException("a CNI result must be a JSON object");
     }
-    ObjectNode r = ((ObjectNode) raw).deepCopy();
-    String v = r.path("cniVersion").asText("");
+    String v = r.get("cniVersion") instanceof String s ? s : "";
     if (v.isEmpty() || !CniVersion.isSupported(v)) {
       throw new IllegalArgumentException("unsupported result cniVersion \"" + v + "\"");
     }
@@ -85,27 +84,30 @@ public record Result(
       return r;
     }
     if (CniVersion.atLeast(v, "0.3.0")) {
-      for (JsonNode ip : r.withArray("ips")) {
-        ((ObjectNode) ip).remove("version");
+      for (Object ip : JsonTrees.withArray(r, "ips")) {
+        if (ip instanceof Map<?, ?> m) {
+          m.remove("version");
+        }
       }
     } else {
-      ArrayNode ips = SpecJson.mapper().createArrayNode();
-      ArrayNode routes = SpecJson.mapper().createArrayNode();
+      List<Object> ips = new ArrayList<>();
+      List<Object> routes = new ArrayList<>();
       for (String key : List.of("ip4", "ip6")) {
-        JsonNode old = r.remove(key);
-        if (old == null || !old.isObject()) {
+        Map<String, Object> old = JsonTrees.asObject(r.remove(key));
+        if (old == null) {
           continue;
         }
-        ObjectNode ip = ips.addObject().put("address", old.path("ip").asText());
-        if (old.hasNonNull("gateway")) {
-          ip.put("gateway", old.get("gateway").asText());
+        Map<String, Object> ip = JsonTrees.object("address", old.get("ip") == null ? "" : String.valueOf(old.get("ip")));
+        if (old.get("gateway") != null) {
+          ip.put("gateway", String.valueOf(old.get("gateway")));
         }
-        for (JsonNode route : old.path("routes")) {
-          routes.add(route.deepCopy());
+        ips.add(ip);
+        if (old.get("routes") instanceof List<?> rs) {
+          routes.addAll(rs);
         }
       }
-      r.set("ips", ips);
-      r.set("routes", routes);
+      r.put("ips", ips);
+      r.put("routes", routes);
     }
     r.put("cniVersion", "1.0.0");
     return r;

@@ -1,7 +1,7 @@
 package io.berth.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.oci.SpecJson;
+import io.berth.json.Json;
+import io.berth.json.JsonException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -25,7 +25,7 @@ final class ResultCache {
   /** What ADD was given and what it returned: enough to run DEL again later without the caller. */
   record Entry(
       String networkName, String containerId, String ifName, String netns,
-      List<List<String>> args, Map<String, Object> capabilityArgs, JsonNode result) {
+      List<List<String>> args, Map<String, Object> capabilityArgs, Object result) {
 
     RuntimeConf runtimeConf() {
       return new RuntimeConf(
@@ -46,7 +46,7 @@ final class ResultCache {
   }
 
   /** Written to a temporary file and renamed, so a crash leaves the old entry or the new one. */
-  void put(String network, RuntimeConf rt, JsonNode result) throws IOException {
+  void put(String network, RuntimeConf rt, Object result) throws IOException {
     Entry e = new Entry(
         network, rt.containerId(), rt.ifName(), rt.netns() == null ? null : rt.netns().toString(),
         rt.args().stream().map(a -> List.of(a.getKey(), a.getValue())).toList(), rt.capabilityArgs(), result);
@@ -54,7 +54,7 @@ final class ResultCache {
     Files.createDirectories(target.getParent());
     Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".json");
     try {
-      Files.write(tmp, SpecJson.toBytes(e));
+      Files.write(tmp, Json.write(e));
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
@@ -107,8 +107,8 @@ final class ResultCache {
   private static Entry read(Path f) throws IOException {
     byte[] bytes = Files.readAllBytes(f);
     try {
-      return SpecJson.mapper().readValue(bytes, Entry.class);
-    } catch (IOException e) {
+      return Json.read(bytes, Entry.class);
+    } catch (JsonException e) {
       throw new IOException(f + ": corrupt CNI result cache entry: " + e.getMessage(), e);
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.berth.oci.SpecJson;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CniResultTest {
@@ -26,7 +27,7 @@ class CniResultTest {
     assertEquals("10.1.2.1", r.dns().nameservers().get(0));
     String json = SpecJson.toString(r);
     assertFalse(json.contains("version\":\"4"), json);
-    assertEquals(0, r.toJson().get("ips").get(0).get("interface").asInt());
+    assertEquals(List.of(java.util.Map.of("address", "10.1.2.3/24", "gateway", "10.1.2.1", "interface", 0)), r.toJson().get("ips"));
   }
 
   @Test

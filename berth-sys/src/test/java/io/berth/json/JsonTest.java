@@ -162,6 +162,21 @@ class JsonTest {
   }
 
   @Test
+  void treesAreCopiedDeepAndEditedInPlace() {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> doc = (Map<String, Object>) Json.read("{\"a\":{\"b\":[1,{\"c\":true}]}}", Object.class);
+    Map<String, Object> copy = JsonTrees.copy(doc);
+    JsonTrees.with(JsonTrees.asObject(copy.get("a")), "d").put("e", "f");
+    JsonTrees.withArray(copy, "list").add(JsonTrees.object("k", 1, "v", List.of("x")));
+    JsonTrees.putObject(copy, "empty");
+    assertEquals("{\"a\":{\"b\":[1,{\"c\":true}]}}", Json.writeString(doc), "the original is untouched");
+    assertEquals("{\"a\":{\"b\":[1,{\"c\":true}],\"d\":{\"e\":\"f\"}},\"list\":[{\"k\":1,\"v\":[\"x\"]}],\"empty\":{}}",
+        Json.writeString(copy));
+    assertNull(JsonTrees.asObject(List.of()));
+    assertEquals(Map.of("a-name", "y", "b", 2), JsonTrees.tree(new Inner("y", 2)));
+  }
+
+  @Test
   void convertCopiesThroughJson() {
     Map<String, Object> m = Map.of("b", 2, "a-name", "y");
     assertEquals(new Inner("y", 2), Json.convert(m, Inner.class));
