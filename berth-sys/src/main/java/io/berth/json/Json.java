@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.berth.sys.Unchecked;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -367,18 +368,8 @@ public final class Json {
     } catch (IllegalAccessException e) {
       throw new IllegalStateException(e);
     } catch (InvocationTargetException e) {
-      throw rethrow(e.getCause());
+      throw Unchecked.of(e.getCause());
     }
-  }
-
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -578,7 +569,7 @@ public final class Json {
       if (cause instanceof RuntimeException r && r.getMessage() != null) {
         return new JsonException(r.getMessage(), "", r);
       }
-      throw rethrow(cause);
+      throw Unchecked.of(cause);
     }
 
     private Set<String> keySet() {

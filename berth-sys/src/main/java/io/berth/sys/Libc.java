@@ -109,16 +109,6 @@ public final class Libc {
     return new SysException(what, errno(state));
   }
 
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
-  }
-
   /** open(2); retried on EINTR. */
   public static int open(String path, int flags, int mode) {
     try (Arena a = Arena.ofConfined()) {
@@ -134,7 +124,7 @@ public final class Libc {
         }
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -149,7 +139,7 @@ public final class Libc {
         throw fail("close " + fd, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -178,7 +168,7 @@ public final class Libc {
         }
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -200,7 +190,7 @@ public final class Libc {
         done += n;
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -214,7 +204,7 @@ public final class Libc {
       }
       return r;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -229,7 +219,7 @@ public final class Libc {
       }
       return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -244,7 +234,7 @@ public final class Libc {
       }
       return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -265,7 +255,7 @@ public final class Libc {
       }
       return fd;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -283,7 +273,7 @@ public final class Libc {
         throw fail("memfd_create", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
     try {
       writeFully(fd, data);
@@ -303,7 +293,7 @@ public final class Libc {
         throw fail("lseek", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -347,7 +337,7 @@ public final class Libc {
       } catch (RuntimeException e) {
         failure[0] = e;
       } catch (Throwable e) {
-        failure[0] = rethrow(e);
+        failure[0] = Unchecked.of(e);
       }
     });
     try {
@@ -375,7 +365,7 @@ public final class Libc {
         throw fail("TIOCSWINSZ", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -396,7 +386,7 @@ public final class Libc {
       }
       throw fail("kill " + pid, st);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -426,7 +416,7 @@ public final class Libc {
         throw fail("waitpid " + pid, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -448,7 +438,7 @@ public final class Libc {
         throw fail("prctl " + option, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -460,7 +450,7 @@ public final class Libc {
         throw fail("mkfifo " + path, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -481,7 +471,7 @@ public final class Libc {
         }
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -496,7 +486,7 @@ public final class Libc {
         throw fail("mount " + target, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -508,7 +498,7 @@ public final class Libc {
         throw fail("umount " + target, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -536,7 +526,7 @@ public final class Libc {
         throw fail("sendmsg", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -572,7 +562,7 @@ public final class Libc {
       }
       return fd;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -598,7 +588,7 @@ public final class Libc {
       }
       return fd;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -615,7 +605,7 @@ public final class Libc {
       }
       return cred.get(JAVA_INT, 4);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -633,7 +623,7 @@ public final class Libc {
         }
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -666,7 +656,7 @@ public final class Libc {
         throw fail("sendmsg", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -706,7 +696,7 @@ public final class Libc {
       MemorySegment.copy(buf, JAVA_BYTE, 0, data, 0, (int) n);
       return new Message(data, fds);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -743,7 +733,7 @@ public final class Libc {
       MemorySegment.copy(buf, JAVA_BYTE, 0, data, 0, (int) n);
       return new FdMessage(data, fd);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -812,7 +802,7 @@ public final class Libc {
         call(Fn.ATTR_DESTROY, st, attr.address());
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     } finally {
       for (int fd : high) {
         closeQuietly(fd);

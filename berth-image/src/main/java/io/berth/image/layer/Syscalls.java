@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.berth.sys.NativeCall;
 import io.berth.sys.SysException;
+import io.berth.sys.Unchecked;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -106,16 +107,6 @@ final class Syscalls {
     return new SysException(what, NativeCall.errno(state));
   }
 
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
-  }
-
   /** A NUL-terminated copy of a raw (byte-per-char) name. */
   private static MemorySegment raw(Arena a, String name) {
     byte[] b = name.getBytes(StandardCharsets.ISO_8859_1);
@@ -132,7 +123,7 @@ final class Syscalls {
     try (Arena a = Arena.ofConfined()) {
       return (int) call(Fn.GETEUID, a.allocate(CALL_STATE));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -145,7 +136,7 @@ final class Syscalls {
       }
       return fd;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -156,7 +147,7 @@ final class Syscalls {
         throw fail("mkdirat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -175,7 +166,7 @@ final class Syscalls {
         throw fail("mknodat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -186,7 +177,7 @@ final class Syscalls {
         throw fail("symlinkat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -198,7 +189,7 @@ final class Syscalls {
         throw fail("linkat " + shown(newName), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -209,7 +200,7 @@ final class Syscalls {
         throw fail("unlinkat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -223,7 +214,7 @@ final class Syscalls {
         throw fail("rename to " + to, st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -254,7 +245,7 @@ final class Syscalls {
           buf.get(JAVA_LONG, 112),
           buf.get(JAVA_INT, 120));
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -265,7 +256,7 @@ final class Syscalls {
         throw fail("fchown", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -276,7 +267,7 @@ final class Syscalls {
         throw fail("fchownat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -287,7 +278,7 @@ final class Syscalls {
         throw fail("fchmod", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -299,7 +290,7 @@ final class Syscalls {
         throw fail("fchmodat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -322,7 +313,7 @@ final class Syscalls {
         throw fail("utimensat " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -335,7 +326,7 @@ final class Syscalls {
         throw fail("fsetxattr " + shown(name), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -353,7 +344,7 @@ final class Syscalls {
         throw fail("lsetxattr " + shown(name) + " " + shown(attr), st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -372,7 +363,7 @@ final class Syscalls {
       }
       return v.asSlice(0, n).toArray(JAVA_BYTE);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -393,7 +384,7 @@ final class Syscalls {
         done += n;
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -414,7 +405,7 @@ final class Syscalls {
         done += n;
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -425,7 +416,7 @@ final class Syscalls {
         throw fail("ftruncate", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -436,7 +427,7 @@ final class Syscalls {
         throw fail("syncfs", st);
       }
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 
@@ -450,7 +441,7 @@ final class Syscalls {
       }
       return n;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw Unchecked.of(t);
     }
   }
 }
