@@ -145,9 +145,9 @@ public final class Networks {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    NetworkConfigList conf = NetworkConfigList.parse(raw, f.toString());
-    // Berth's own keys, under "berth" (parse above has checked the file is a JSON object).
-    Map<String, Object> root = JsonTrees.asObject(Json.read(raw, Object.class));
+    Map<String, Object> root = NetworkConfigList.tree(raw, f.toString());
+    NetworkConfigList conf = NetworkConfigList.of(root, f.toString());
+    // Berth's own keys, under "berth", which no plugin sees.
     Map<String, Object> meta = JsonTrees.asObject(root.get("berth"));
     Map<String, Object> m = meta == null ? Map.of() : meta;
     Map<String, String> labels = new TreeMap<>();

@@ -62,6 +62,14 @@ public record NetworkConfigList(
 
   /** Parses a .conflist, or a .conf (an object with a {@code type}) promoted to a list. */
   public static NetworkConfigList parse(byte[] json, String what) {
+    return of(tree(json, what), what);
+  }
+
+  /**
+   * The file as a tree, for readers that want keys of their own beside the list (Berth's
+   * metadata under {@code berth}) without parsing it twice; not an object is an error.
+   */
+  public static Map<String, Object> tree(byte[] json, String what) {
     Map<String, Object> root;
     try {
       root = JsonTrees.asObject(Json.read(json, Object.class));
@@ -71,6 +79,11 @@ public record NetworkConfigList(
     if (root == null) {
       throw new InvalidNetworkConfigException(what + ": expected a JSON object");
     }
+    return root;
+  }
+
+  /** The list a {@link #tree} holds. */
+  public static NetworkConfigList of(Map<String, Object> root, String what) {
     String version = requiredString(root, "cniVersion", what);
     if (!CniVersion.isSupported(version)) {
       throw new InvalidNetworkConfigException(

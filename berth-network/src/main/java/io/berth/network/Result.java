@@ -51,7 +51,7 @@ public record Result(
    */
   public static Result fromJson(Object raw) {
     try {
-      return Json.read(Json.write(toCurrent(raw)), Result.class);
+      return Json.convert(toCurrent(raw), Result.class);
     } catch (JsonException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }

@@ -52,7 +52,7 @@ public final class Json {
 
   /** Parses {@code json} as one value of {@code type}. */
   public static <T> T read(byte[] json, Class<T> type) {
-    return type.cast(box(type).cast(read(json, (Type) type)));
+    return type.cast(read(json, (Type) type));
   }
 
   /** Parses {@code json} as one value of {@code type}, which may be generic. */
@@ -304,14 +304,16 @@ public final class Json {
       return s;
     }
 
+    /** The static method {@code name}, or for {@code <init>} the annotated constructor, of one argument. */
     private static Executable creator(Class<?> type, String name) throws NoSuchMethodException {
-      Executable[] candidates = name.equals("<init>") ? type.getDeclaredConstructors() : type.getDeclaredMethods();
-      for (Executable e : candidates) {
-        if (e.getParameterCount() == 1 && !e.isSynthetic()
-            && (name.equals("<init>") || (e.getName().equals(name) && java.lang.reflect.Modifier.isStatic(e.getModifiers())))) {
-          if (!name.equals("<init>") || e.isAnnotationPresent(JsonCreator.class)) {
-            return e;
-          }
+      boolean constructor = name.equals("<init>");
+      for (Executable e : constructor ? type.getDeclaredConstructors() : type.getDeclaredMethods()) {
+        if (e.getParameterCount() != 1 || e.isSynthetic()) {
+          continue;
+        }
+        if (constructor ? e.isAnnotationPresent(JsonCreator.class)
+            : e.getName().equals(name) && java.lang.reflect.Modifier.isStatic(e.getModifiers())) {
+          return e;
         }
       }
       throw new NoSuchMethodException(type.getName() + "." + name);
@@ -730,37 +732,30 @@ public final class Json {
       if (pos < in.length && in[pos] == '-') {
         pos++;
       }
-      int digits = pos;
-      while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
-        pos++;
-      }
-      if (pos == digits) {
-        throw syntax("a number without digits");
-      }
+      digits("a number without digits");
       if (pos < in.length && in[pos] == '.') {
         pos++;
-        int frac = pos;
-        while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
-          pos++;
-        }
-        if (pos == frac) {
-          throw syntax("a number without digits after '.'");
-        }
+        digits("a number without digits after '.'");
       }
       if (pos < in.length && (in[pos] == 'e' || in[pos] == 'E')) {
         pos++;
         if (pos < in.length && (in[pos] == '+' || in[pos] == '-')) {
           pos++;
         }
-        int exp = pos;
-        while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
-          pos++;
-        }
-        if (pos == exp) {
-          throw syntax("a number without exponent digits");
-        }
+        digits("a number without exponent digits");
       }
       return new String(in, start, pos - start, StandardCharsets.ISO_8859_1);
+    }
+
+    /** Skips one or more decimal digits; none is the syntax error {@code problem}. */
+    private void digits(String problem) {
+      int start = pos;
+      while (pos < in.length && in[pos] >= '0' && in[pos] <= '9') {
+        pos++;
+      }
+      if (pos == start) {
+        throw syntax(problem);
+      }
     }
 
     private static Object number(String text, Class<?> raw) {

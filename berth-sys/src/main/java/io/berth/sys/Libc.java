@@ -1,6 +1,7 @@
 package io.berth.sys;
 
 import static io.berth.sys.NativeCall.call;
+import static io.berth.sys.NativeCall.symbol;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -55,48 +56,44 @@ public final class Libc {
 
   /** The functions' addresses, looked up on first use. */
   private static final class Fn {
-    static final MemorySegment OPEN = sym("open");
-    static final MemorySegment CLOSE = sym("close");
-    static final MemorySegment READ = sym("read");
-    static final MemorySegment WRITE = sym("write");
-    static final MemorySegment FCNTL = sym("fcntl");
-    static final MemorySegment PIPE2 = sym("pipe2");
-    static final MemorySegment SOCKETPAIR = sym("socketpair");
-    static final MemorySegment MEMFD_CREATE = sym("memfd_create");
-    static final MemorySegment LSEEK = sym("lseek");
-    static final MemorySegment SETNS = sym("setns");
-    static final MemorySegment IOCTL = sym("ioctl");
-    static final MemorySegment KILL = sym("kill");
-    static final MemorySegment WAITPID = sym("waitpid");
-    static final MemorySegment PRCTL = sym("prctl");
-    static final MemorySegment MKFIFO = sym("mkfifo");
-    static final MemorySegment POLL = sym("poll");
-    static final MemorySegment MOUNT = sym("mount");
-    static final MemorySegment UMOUNT2 = sym("umount2");
-    static final MemorySegment SENDMSG = sym("sendmsg");
-    static final MemorySegment RECVMSG = sym("recvmsg");
-    static final MemorySegment SOCKET = sym("socket");
-    static final MemorySegment BIND = sym("bind");
-    static final MemorySegment CONNECT = sym("connect");
-    static final MemorySegment LISTEN = sym("listen");
-    static final MemorySegment ACCEPT4 = sym("accept4");
-    static final MemorySegment GETSOCKOPT = sym("getsockopt");
-    static final MemorySegment SPAWN = sym("posix_spawn");
-    static final MemorySegment FA_INIT = sym("posix_spawn_file_actions_init");
-    static final MemorySegment FA_DESTROY = sym("posix_spawn_file_actions_destroy");
-    static final MemorySegment FA_DUP2 = sym("posix_spawn_file_actions_adddup2");
-    static final MemorySegment ATTR_INIT = sym("posix_spawnattr_init");
-    static final MemorySegment ATTR_DESTROY = sym("posix_spawnattr_destroy");
-    static final MemorySegment ATTR_SETFLAGS = sym("posix_spawnattr_setflags");
-    static final MemorySegment ATTR_SETSIGMASK = sym("posix_spawnattr_setsigmask");
-    static final MemorySegment ATTR_SETSIGDEFAULT = sym("posix_spawnattr_setsigdefault");
-    static final MemorySegment SIGEMPTYSET = sym("sigemptyset");
-    static final MemorySegment SIGFILLSET = sym("sigfillset");
-    static final MemorySegment SIGDELSET = sym("sigdelset");
-
-    private static MemorySegment sym(String name) {
-      return NativeCall.symbol(name);
-    }
+    static final MemorySegment OPEN = symbol("open");
+    static final MemorySegment CLOSE = symbol("close");
+    static final MemorySegment READ = symbol("read");
+    static final MemorySegment WRITE = symbol("write");
+    static final MemorySegment FCNTL = symbol("fcntl");
+    static final MemorySegment PIPE2 = symbol("pipe2");
+    static final MemorySegment SOCKETPAIR = symbol("socketpair");
+    static final MemorySegment MEMFD_CREATE = symbol("memfd_create");
+    static final MemorySegment LSEEK = symbol("lseek");
+    static final MemorySegment SETNS = symbol("setns");
+    static final MemorySegment IOCTL = symbol("ioctl");
+    static final MemorySegment KILL = symbol("kill");
+    static final MemorySegment WAITPID = symbol("waitpid");
+    static final MemorySegment PRCTL = symbol("prctl");
+    static final MemorySegment MKFIFO = symbol("mkfifo");
+    static final MemorySegment POLL = symbol("poll");
+    static final MemorySegment MOUNT = symbol("mount");
+    static final MemorySegment UMOUNT2 = symbol("umount2");
+    static final MemorySegment SENDMSG = symbol("sendmsg");
+    static final MemorySegment RECVMSG = symbol("recvmsg");
+    static final MemorySegment SOCKET = symbol("socket");
+    static final MemorySegment BIND = symbol("bind");
+    static final MemorySegment CONNECT = symbol("connect");
+    static final MemorySegment LISTEN = symbol("listen");
+    static final MemorySegment ACCEPT4 = symbol("accept4");
+    static final MemorySegment GETSOCKOPT = symbol("getsockopt");
+    static final MemorySegment SPAWN = symbol("posix_spawn");
+    static final MemorySegment FA_INIT = symbol("posix_spawn_file_actions_init");
+    static final MemorySegment FA_DESTROY = symbol("posix_spawn_file_actions_destroy");
+    static final MemorySegment FA_DUP2 = symbol("posix_spawn_file_actions_adddup2");
+    static final MemorySegment ATTR_INIT = symbol("posix_spawnattr_init");
+    static final MemorySegment ATTR_DESTROY = symbol("posix_spawnattr_destroy");
+    static final MemorySegment ATTR_SETFLAGS = symbol("posix_spawnattr_setflags");
+    static final MemorySegment ATTR_SETSIGMASK = symbol("posix_spawnattr_setsigmask");
+    static final MemorySegment ATTR_SETSIGDEFAULT = symbol("posix_spawnattr_setsigdefault");
+    static final MemorySegment SIGEMPTYSET = symbol("sigemptyset");
+    static final MemorySegment SIGFILLSET = symbol("sigfillset");
+    static final MemorySegment SIGDELSET = symbol("sigdelset");
   }
 
   private Libc() {}

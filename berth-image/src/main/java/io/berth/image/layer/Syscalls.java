@@ -1,6 +1,7 @@
 package io.berth.image.layer;
 
 import static io.berth.sys.NativeCall.call;
+import static io.berth.sys.NativeCall.symbol;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -72,33 +73,29 @@ final class Syscalls {
    * {@link NativeCall} handle: a handle per function descriptor costs a cold JVM ~5 ms each.
    */
   private static final class Fn {
-    static final MemorySegment OPENAT = sym("openat");
-    static final MemorySegment MKDIRAT = sym("mkdirat");
-    static final MemorySegment MKNODAT = sym("mknodat");
-    static final MemorySegment SYMLINKAT = sym("symlinkat");
-    static final MemorySegment LINKAT = sym("linkat");
-    static final MemorySegment UNLINKAT = sym("unlinkat");
-    static final MemorySegment RENAMEAT2 = sym("renameat2");
-    static final MemorySegment STATX = sym("statx");
-    static final MemorySegment FCHOWN = sym("fchown");
-    static final MemorySegment FCHOWNAT = sym("fchownat");
-    static final MemorySegment FCHMOD = sym("fchmod");
-    static final MemorySegment FCHMODAT = sym("fchmodat");
-    static final MemorySegment UTIMENSAT = sym("utimensat");
-    static final MemorySegment FUTIMENS = sym("futimens");
-    static final MemorySegment FSETXATTR = sym("fsetxattr");
-    static final MemorySegment LSETXATTR = sym("lsetxattr");
-    static final MemorySegment LGETXATTR = sym("lgetxattr");
-    static final MemorySegment WRITE = sym("write");
-    static final MemorySegment PWRITE = sym("pwrite");
-    static final MemorySegment FTRUNCATE = sym("ftruncate");
-    static final MemorySegment SYNCFS = sym("syncfs");
-    static final MemorySegment GETDENTS64 = sym("getdents64");
-    static final MemorySegment GETEUID = sym("geteuid");
-
-    private static MemorySegment sym(String name) {
-      return NativeCall.symbol(name);
-    }
+    static final MemorySegment OPENAT = symbol("openat");
+    static final MemorySegment MKDIRAT = symbol("mkdirat");
+    static final MemorySegment MKNODAT = symbol("mknodat");
+    static final MemorySegment SYMLINKAT = symbol("symlinkat");
+    static final MemorySegment LINKAT = symbol("linkat");
+    static final MemorySegment UNLINKAT = symbol("unlinkat");
+    static final MemorySegment RENAMEAT2 = symbol("renameat2");
+    static final MemorySegment STATX = symbol("statx");
+    static final MemorySegment FCHOWN = symbol("fchown");
+    static final MemorySegment FCHOWNAT = symbol("fchownat");
+    static final MemorySegment FCHMOD = symbol("fchmod");
+    static final MemorySegment FCHMODAT = symbol("fchmodat");
+    static final MemorySegment UTIMENSAT = symbol("utimensat");
+    static final MemorySegment FUTIMENS = symbol("futimens");
+    static final MemorySegment FSETXATTR = symbol("fsetxattr");
+    static final MemorySegment LSETXATTR = symbol("lsetxattr");
+    static final MemorySegment LGETXATTR = symbol("lgetxattr");
+    static final MemorySegment WRITE = symbol("write");
+    static final MemorySegment PWRITE = symbol("pwrite");
+    static final MemorySegment FTRUNCATE = symbol("ftruncate");
+    static final MemorySegment SYNCFS = symbol("syncfs");
+    static final MemorySegment GETDENTS64 = symbol("getdents64");
+    static final MemorySegment GETEUID = symbol("geteuid");
   }
 
   private Syscalls() {}

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -34,9 +33,14 @@ public final class SeccompCache {
     this.build = build;
   }
 
+  /** This build of Berth, found once per JVM: the engine makes a Runtime for each operation. */
+  private static final class Build {
+    static final String STAMP = jarStamp();
+  }
+
   /** A cache for this build of Berth; off when it does not run from a jar (a build tree). */
   public static SeccompCache forThisBuild(Path dir) {
-    return new SeccompCache(dir, jarStamp());
+    return new SeccompCache(dir, Build.STAMP);
   }
 
   private static String jarStamp() {
@@ -73,10 +77,8 @@ public final class SeccompCache {
     byte[] b;
     try {
       b = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return null;
     } catch (IOException e) {
-      return null;
+      return null; // none yet, or unreadable: compiled again
     }
     int head = MAGIC.length + 4 + key.length + 4;
     if (b.length <= head || !Arrays.equals(b, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
