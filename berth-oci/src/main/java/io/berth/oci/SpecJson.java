@@ -61,9 +61,6 @@ public final class SpecJson {
     try {
       return Json.read(json, type);
     } catch (JsonException e) {
-      if (e.problem().equals("empty document")) {
-        throw new InvalidSpecException(what + ": empty document");
-      }
       throw new InvalidSpecException(what + ": " + e.getMessage());
     }
   }
